@@ -1,0 +1,16 @@
+"""course_lib: the helper library of the course "Deep learning on large image datasets".
+
+Small modules, one concern each (see README.md, "How the course is built"):
+
+``config``   fast/full mode, ``pick``, seeding, data folders
+``data``     MNIST offline-first loading, the bundled sample, subsets
+``models``   the article's CNN and the improved CNN
+``train``    device report, mixed precision, live plot and throughput callbacks
+``viz``      image grids, curves, confusion matrix, mistakes, feature maps, kernels
+``checks``   the exercise-checker pattern and each chapter's checkers
+``student``  writes the student version of the notebooks (solutions stubbed out)
+
+Modules are imported on demand, so ``import course_lib`` stays cheap and TensorFlow is loaded only
+by the modules that need Keras.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,79 @@
+"""Fast mode, seeding and where data lives (explained in chapter 00).
+
+Every chapter runs in two sizes from the same cells:
+
+* **full mode** (the default): the real dataset and the real number of epochs, the source's results;
+* **fast mode** (``COURSE_FAST=1``): small subsets and few steps, so that CI and slow laptops can
+  execute every notebook in a minute or so.
+
+A notebook never branches on the mode; it asks for a size with ``pick(full=..., fast=...)``.
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"environment variable {name} should be 1 or 0 (or true/false), got {value!r}")
+
+
+def is_fast() -> bool:
+    """True when ``COURSE_FAST`` is set to 1. Read at every call so a test can switch it."""
+    return _flag("COURSE_FAST")
+
+
+def strict_checks() -> bool:
+    """True when ``COURSE_STRICT=1``: exercise checkers then raise on a wrong answer.
+
+    The test suite sets it, so that a broken reference solution fails CI instead of only
+    showing a red message nobody reads.
+    """
+    return _flag("COURSE_STRICT")
+
+
+def mode() -> str:
+    """``"fast"`` or ``"full"``."""
+    return "fast" if is_fast() else "full"
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise: ``EPOCHS = pick(full=5, fast=1)``."""
+    return fast if is_fast() else full
+
+
+def seed_everything(seed: int = 0) -> int:
+    """Seed Python, NumPy and the Keras backend so that a run can be repeated.
+
+    On a GPU some kernels stay non-deterministic, so results agree closely rather than
+    bit for bit. Returns the seed, which makes it easy to print.
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed should be a non-negative int, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras  # imported late: config must stay importable without a backend
+
+    keras.utils.set_random_seed(seed)
+    return seed
+
+
+def data_dir_from_env() -> Path | None:
+    """The folder named by ``COURSE_DATA_DIR``, or None when it is unset."""
+    value = os.environ.get("COURSE_DATA_DIR", "").strip()
+    return Path(value).expanduser() if value else None

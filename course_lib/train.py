@@ -1,0 +1,210 @@
+"""What the course runs on, and callbacks that show training as it happens (chapters 00 and 05).
+
+Everything here is written against ``keras`` only, so it works under any Keras 3 backend.
+"""
+from __future__ import annotations
+
+import platform
+import time
+
+import keras
+import numpy as np
+
+from course_lib import config
+
+
+def _gpu_names() -> list[str]:
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name for d in tf.config.list_physical_devices("GPU")]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices() if d.platform == "gpu"]
+        if backend == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # a broken driver means "no usable GPU", not a crash in chapter 00
+        return []
+    return []
+
+
+def device_report(verbose: bool = True) -> dict:
+    """Versions, backend, GPU or CPU, mixed-precision policy and course mode, as a dict.
+
+    Chapter 00 prints it so that a learner (or a teacher reading a screenshot) sees at once what
+    the course is running on.
+    """
+    gpus = _gpu_names()
+    report = {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+        "device": f"GPU ({', '.join(gpus)})" if gpus else "CPU",
+        "gpu_count": len(gpus),
+        "dtype_policy": keras.config.dtype_policy().name,
+        "course_mode": config.mode(),
+    }
+    if report["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        report["tensorflow"] = tf.__version__
+    if verbose:
+        width = max(map(len, report))
+        for key, value in report.items():
+            print(f"{key:<{width}}  {value}")
+    return report
+
+
+def use_mixed_precision_if_gpu(verbose: bool = True) -> str:
+    """Switch to ``mixed_float16`` when a GPU is present; keep ``float32`` on a CPU.
+
+    On CPUs float16 arithmetic is emulated and slower, so turning it on there would only hurt.
+    Returns the policy in force. A model's last layer should keep ``dtype="float32"`` so that the
+    softmax and the loss are computed in full precision.
+    """
+    policy = "mixed_float16" if _gpu_names() else "float32"
+    keras.config.set_dtype_policy(policy)
+    if verbose:
+        print(f"dtype policy: {policy}" + ("" if policy != "float32" else " (no GPU, so no mixed precision)"))
+    return policy
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        return False
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+class LivePlot(keras.callbacks.Callback):
+    """Redraw loss and accuracy curves in place after every epoch (JupyterLab, chapter 05).
+
+    The figure is shown once and then updated through its display handle, so the notebook keeps a
+    single picture instead of a growing column of them. Outside a notebook it only records.
+    ``metrics`` names what to draw; a ``val_`` twin is drawn beside each when present.
+    """
+
+    def __init__(self, metrics=("loss", "accuracy"), title: str | None = None):
+        super().__init__()
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        self.metrics = tuple(metrics)
+        self.title = title
+        self.history: dict[str, list[float]] = {}
+        self._handle = None
+        self._figure = None
+
+    def on_train_begin(self, logs=None):
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        if _in_notebook():
+            self._draw()
+
+    def _draw(self):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from course_lib.viz import plot_history
+
+        if self._figure is not None:
+            plt.close(self._figure)
+        self._figure = plot_history(self.history, metrics=self.metrics, title=self.title)
+        plt.close(self._figure)  # keep the inline backend from drawing it a second time
+        if self._handle is None:
+            self._handle = display(self._figure, display_id=True)
+        else:
+            self._handle.update(self._figure)
+
+
+class Throughput(keras.callbacks.Callback):
+    """Measure training speed: seconds per epoch and images per second.
+
+    ``batch_size`` is needed to turn steps into images. The first epoch includes tracing and
+    compilation, so ``images_per_second`` reports the median over epochs (the typical speed) and
+    ``total_seconds`` the whole wall time of ``fit``.
+    """
+
+    def __init__(self, batch_size: int, verbose: bool = False):
+        super().__init__()
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive int, got {batch_size!r}")
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.epoch_seconds: list[float] = []
+        self.epoch_images: list[int] = []
+        self.total_seconds = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.epoch_seconds, self.epoch_images = [], []
+        self._train_start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+        self._steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self._epoch_start
+        self.epoch_seconds.append(seconds)
+        self.epoch_images.append(self._steps * self.batch_size)
+        if self.verbose:
+            print(f"epoch {epoch + 1}: {seconds:.1f} s, {self.epoch_images[-1] / seconds:,.0f} images/s")
+
+    def on_train_end(self, logs=None):
+        self.total_seconds = time.perf_counter() - self._train_start
+
+    @property
+    def images_per_second(self) -> float:
+        if not self.epoch_seconds:
+            return float("nan")
+        rates = np.array(self.epoch_images) / np.array(self.epoch_seconds)
+        return float(np.median(rates))
+
+
+class EvaluateEachEpoch(keras.callbacks.Callback):
+    """Evaluate on held-out data after every epoch and log when a target accuracy is first reached.
+
+    Training seconds are counted without the evaluation time, so "seconds to reach 0.99" measures
+    training alone. ``rows`` holds (epoch, cumulative training seconds, accuracy).
+    """
+
+    def __init__(self, x, y, target: float | None = None, batch_size: int = 1000, verbose: bool = False):
+        super().__init__()
+        if len(x) != len(y):
+            raise ValueError(f"x and y should have the same length, got {len(x)} and {len(y)}")
+        self.x, self.y, self.target = x, y, target
+        self.batch_size, self.verbose = batch_size, verbose
+        self.rows: list[tuple[int, float, float]] = []
+        self.seconds_to_target: float | None = None
+
+    def on_train_begin(self, logs=None):
+        self.rows, self.seconds_to_target, self._train_seconds = [], None, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._train_seconds += time.perf_counter() - self._start
+        predictions = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
+        accuracy = float(np.mean(np.argmax(predictions, axis=-1) == np.asarray(self.y)))
+        self.rows.append((epoch + 1, self._train_seconds, accuracy))
+        if logs is not None:
+            logs["heldout_accuracy"] = accuracy
+        if self.target is not None and self.seconds_to_target is None and accuracy >= self.target:
+            self.seconds_to_target = self._train_seconds
+        if self.verbose:
+            print(f"epoch {epoch + 1}: {self._train_seconds:.1f} s of training, held-out accuracy {accuracy:.4f}")

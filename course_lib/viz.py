@@ -1,0 +1,283 @@
+"""Pictures of data, training and what a CNN sees (chapters 01, 02, 05 and later).
+
+Each function returns the matplotlib ``Figure`` it drew, so a notebook can show it, save it, or a
+test can inspect it. Nothing here trains a model.
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+CONV_LAYER_TYPES = (
+    keras.layers.Conv2D,
+    keras.layers.Conv2DTranspose,
+    keras.layers.SeparableConv2D,
+    keras.layers.DepthwiseConv2D,
+)
+
+
+def _as_image_batch(images, name="images"):
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (3, 4)):
+        raise ValueError(
+            f"{name} should be a batch shaped (N, H, W), (N, H, W, 1) or (N, H, W, 3), got shape {images.shape}"
+        )
+    return images
+
+
+def show_images(images, labels=None, predictions=None, ncols: int = 10, title: str | None = None,
+                class_names=None, size: float = 1.2, cmap="gray"):
+    """Show a grid of images, each titled with its label (and prediction, red when wrong).
+
+    ``images``: (N, H, W), (N, H, W, 1) or RGB (N, H, W, 3); ``labels`` and ``predictions``
+    optional sequences of N class indices. Used from chapter 01 on.
+    """
+    images = _as_image_batch(images)
+    count = len(images)
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and len(values) != count:
+            raise ValueError(f"{name} should have one entry per image ({count}), got {len(values)}")
+    if not isinstance(ncols, int) or ncols <= 0:
+        raise ValueError(f"ncols should be a positive int, got {ncols!r}")
+    ncols = min(ncols, max(count, 1))
+    nrows = max(1, math.ceil(count / ncols))
+    figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
+                                squeeze=False)
+    name_of = (lambda k: class_names[int(k)]) if class_names is not None else (lambda k: str(int(k)))
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index >= count:
+            continue
+        axis.imshow(images[index], cmap=cmap if images.ndim == 3 else None)
+        text, colour = "", "black"
+        if labels is not None:
+            text = name_of(labels[index])
+        if predictions is not None:
+            text = f"{text}→{name_of(predictions[index])}" if text else name_of(predictions[index])
+            if labels is not None and int(predictions[index]) != int(labels[index]):
+                colour = "red"
+        if text:
+            axis.set_title(text, fontsize=9, color=colour)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def _history_dict(history):
+    if hasattr(history, "history"):
+        history = history.history
+    if not isinstance(history, dict) or not history:
+        raise TypeError(
+            f"history should be what model.fit returns or a dict of metric lists, got {type(history).__name__}"
+        )
+    return history
+
+
+def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None):
+    """Training curves: one panel per metric, with its ``val_`` twin when there is one."""
+    history = _history_dict(history)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    present = [m for m in metrics if m in history]
+    if not present:
+        raise ValueError(f"none of {list(metrics)} was recorded; the history holds {sorted(history)}")
+    figure, axes = plt.subplots(1, len(present), figsize=(4.5 * len(present), 3.2), squeeze=False)
+    for axis, metric in zip(axes.flat, present):
+        epochs = np.arange(1, len(history[metric]) + 1)
+        axis.plot(epochs, history[metric], "o-", label="training")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_title(metric)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Counts: row = true class, column = predicted class."""
+    y_true = np.asarray(y_true).astype(int).ravel()
+    y_pred = np.asarray(y_pred).astype(int).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred should have the same length, got {len(y_true)} and {len(y_pred)}")
+    if num_classes is None:
+        num_classes = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names=None, title: str = "confusion matrix"):
+    """Draw the confusion matrix with counts in each cell; the diagonal is what went right."""
+    matrix = confusion_matrix(y_true, y_pred, None if class_names is None else len(class_names))
+    names = class_names if class_names is not None else [str(k) for k in range(len(matrix))]
+    figure, axis = plt.subplots(figsize=(0.55 * len(names) + 2, 0.55 * len(names) + 1.5))
+    axis.imshow(np.log1p(matrix), cmap="Blues")  # log scale, so that rare mistakes stay visible
+    threshold = matrix.max() / 2
+    for (row, col), value in np.ndenumerate(matrix):
+        if value:
+            axis.text(col, row, str(value), ha="center", va="center", fontsize=7,
+                      color="white" if value > threshold else "black")
+    axis.set_xticks(range(len(names)), names, rotation=45 if len(max(names, key=len)) > 2 else 0)
+    axis.set_yticks(range(len(names)), names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    axis.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def worst_mistakes(probabilities, y_true, count: int = 10):
+    """Indices of the wrong predictions the model was most confident about, worst first."""
+    probabilities = np.asarray(probabilities)
+    y_true = np.asarray(y_true).astype(int)
+    if probabilities.ndim != 2 or len(probabilities) != len(y_true):
+        raise ValueError(
+            f"probabilities should be (N, classes) with N = len(y_true) = {len(y_true)}, got shape {probabilities.shape}"
+        )
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    confidence = probabilities[wrong, predicted[wrong]]
+    return wrong[np.argsort(-confidence)][:count]
+
+
+def show_worst_mistakes(images, probabilities, y_true, count: int = 10, class_names=None):
+    """Show the most confident mistakes, titled true→predicted with the model's confidence."""
+    indices = worst_mistakes(probabilities, y_true, count)
+    if len(indices) == 0:
+        figure, axis = plt.subplots(figsize=(3, 1))
+        axis.axis("off")
+        axis.text(0.5, 0.5, "no mistakes", ha="center")
+        return figure
+    probabilities = np.asarray(probabilities)
+    figure = show_images(np.asarray(images)[indices], labels=np.asarray(y_true)[indices],
+                         predictions=probabilities[indices].argmax(1), class_names=class_names,
+                         title="most confident mistakes (true→predicted)")
+    for axis, index in zip(figure.axes, indices):
+        axis.set_title(axis.get_title() + f"\n{probabilities[index].max():.0%}", fontsize=8, color="red")
+    figure.tight_layout()
+    return figure
+
+
+def conv_layers(model: keras.Model) -> list:
+    """The convolutional layers of a model, in order (nested sub-models are searched too)."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, CONV_LAYER_TYPES):
+            found.append(layer)
+        elif isinstance(layer, keras.Model):
+            found.extend(conv_layers(layer))
+    return found
+
+
+def _choose_layers(model, layers):
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model should be a keras.Model, got {type(model).__name__}")
+    available = conv_layers(model)
+    if not available:
+        raise ValueError(f"model {model.name!r} has no convolutional layer to look inside")
+    if layers is None:
+        return available
+    if isinstance(layers, (str, keras.layers.Layer)):
+        layers = [layers]
+    by_name = {layer.name: layer for layer in available}
+    chosen = []
+    for item in layers:
+        if isinstance(item, str):
+            if item not in by_name:
+                raise ValueError(f"layer {item!r} is not a convolutional layer of {model.name!r}; choose from {sorted(by_name)}")
+            chosen.append(by_name[item])
+        elif isinstance(item, keras.layers.Layer) and item in available:
+            chosen.append(item)
+        else:
+            raise ValueError(f"layers should name convolutional layers of the model, got {item!r}")
+    return chosen
+
+
+def feature_maps(model: keras.Model, image, layers=None) -> dict:
+    """What each chosen convolutional layer outputs for one image: {layer name: (H, W, C) array}.
+
+    ``image`` is one example shaped like the model's input without the batch axis, e.g.
+    (28, 28) or (28, 28, 1) for MNIST. ``layers``: None for every conv layer, or names/layers.
+    Works for Sequential and functional models alike (chapters 02 and 05).
+    """
+    chosen = _choose_layers(model, layers)
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    if not inputs:
+        raise ValueError(
+            f"model {model.name!r} has no known input yet; build it with keras.Input(shape=...) "
+            "or call it on a batch once before asking for feature maps"
+        )
+    expected = tuple(inputs[0].shape[1:])
+    image = np.asarray(image, dtype="float32")
+    if image.shape != expected and image.shape + (1,) == expected:
+        image = image[..., np.newaxis]
+    if image.shape != expected:
+        raise ValueError(f"image should have the model's input shape {expected} (no batch axis), got {image.shape}")
+    probe = keras.Model(inputs, [layer.output for layer in chosen])
+    outputs = probe(image[np.newaxis], training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    return {layer.name: keras.ops.convert_to_numpy(out)[0] for layer, out in zip(chosen, outputs)}
+
+
+def show_feature_maps(model: keras.Model, image, layers=None, max_channels: int = 16, size: float = 1.1):
+    """Draw the feature maps of every chosen conv layer for one image: a row block per layer."""
+    maps = feature_maps(model, image, layers)
+    ncols = min(max_channels, max(m.shape[-1] for m in maps.values()))
+    rows_per_layer = [math.ceil(min(m.shape[-1], max_channels) / ncols) for m in maps.values()]
+    figure, axes = plt.subplots(sum(rows_per_layer), ncols + 1,
+                                figsize=(size * (ncols + 1), size * sum(rows_per_layer) + 0.3), squeeze=False)
+    row = 0
+    shown_image = np.asarray(image).squeeze()
+    for (name, fmap), nrows in zip(maps.items(), rows_per_layer):
+        for r in range(nrows):
+            axes[row + r, 0].axis("off")
+            for c in range(ncols):
+                channel = r * ncols + c
+                axis = axes[row + r, c + 1]
+                axis.axis("off")
+                if channel < min(fmap.shape[-1], max_channels):
+                    axis.imshow(fmap[..., channel], cmap="viridis")
+        axes[row, 0].imshow(shown_image, cmap="gray")
+        axes[row, 0].set_title(f"{name}\n{fmap.shape[0]}×{fmap.shape[1]}×{fmap.shape[2]}", fontsize=8)
+        row += nrows
+    figure.suptitle(f"feature maps (first {ncols} channels of each layer)")
+    figure.tight_layout()
+    return figure
+
+
+def show_kernels(layer, input_channel: int = 0, max_kernels: int = 32, size: float = 0.9):
+    """Draw the kernels of a convolutional layer for one input channel (red positive, blue negative)."""
+    if not isinstance(layer, CONV_LAYER_TYPES) or isinstance(layer, keras.layers.SeparableConv2D):
+        raise TypeError(f"layer should be a Conv2D-like layer, got {type(layer).__name__}")
+    if not layer.built:
+        raise ValueError(f"layer {layer.name!r} has no weights yet; build or train the model first")
+    kernel = keras.ops.convert_to_numpy(layer.kernel)  # (kh, kw, in, out) for Conv2D
+    if not 0 <= input_channel < kernel.shape[2]:
+        raise ValueError(f"input_channel should be in 0..{kernel.shape[2] - 1}, got {input_channel}")
+    kernels = kernel[:, :, input_channel, :max_kernels]
+    count = kernels.shape[-1]
+    ncols = min(8, count)
+    nrows = math.ceil(count / ncols)
+    limit = np.abs(kernels).max() or 1.0
+    figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index < count:
+            axis.imshow(kernels[..., index], cmap="RdBu_r", vmin=-limit, vmax=limit)
+    figure.suptitle(f"{layer.name}: {count} kernels {kernel.shape[0]}×{kernel.shape[1]} (input channel {input_channel})")
+    figure.tight_layout()
+    return figure
