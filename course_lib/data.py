@@ -151,7 +151,7 @@ def load_mnist(verbose: bool = True, allow_download: bool | None = None):
         except Exception as error:  # no network, proxy, bad hash: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"
     else:
-        reason = "downloads are switched off (COURSE_OFFLINE=1)"
+        reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
 
     sample = config.DATA_DIR / SAMPLE_FILE
     data = read_mnist_npz(sample)

@@ -226,7 +226,7 @@ def feature_maps(model: keras.Model, image, layers=None) -> dict:
         image = image[..., np.newaxis]
     if image.shape != expected:
         raise ValueError(f"image should have the model's input shape {expected} (no batch axis), got {image.shape}")
-    probe = keras.Model(inputs, [layer.output for layer in chosen])
+    probe = keras.Model(inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in chosen])
     outputs = probe(image[np.newaxis], training=False)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
