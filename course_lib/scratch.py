@@ -2,10 +2,304 @@
 
 Each function follows the source article's formula, and each is checked against the matching
 Keras layer in its chapter and in ``tests/test_scratch.py``.
+
+Layouts follow Keras (channels last): an image is (H, W) or (H, W, C); a convolution kernel is
+(kh, kw) or (kh, kw, C_in, C_out). ``padding`` is ``"valid"`` (no padding: the window stays inside
+the image) or ``"same"`` (pad so that the output has ceil(H / stride) rows, with the extra row of
+an odd total padding at the bottom/right, exactly as Keras and TensorFlow do).
 """
 from __future__ import annotations
 
 import numpy as np
+
+PADDINGS = ("valid", "same")
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checking and output-size arithmetic (chapter 02)
+# ---------------------------------------------------------------------------------------------
+
+def _pair(value, name: str) -> tuple[int, int]:
+    """An int or a pair of ints, each >= 1, as a pair."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        raise TypeError(f"{name} should be a positive int or a pair of positive ints, got {value!r}")
+    if min(value) < 1:
+        raise ValueError(f"{name} should be a positive int or a pair of positive ints, got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def _padding(padding) -> str:
+    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
+        raise ValueError(f"padding should be 'valid' or 'same', got {padding!r}")
+    return padding.lower()
+
+
+def _float_array(value, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} should be an array of numbers, got {type(value).__name__}") from None
+    return array
+
+
+def _positive_ints(**values) -> None:
+    for name, value in values.items():
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} should be a positive int, got {value!r}")
+
+
+def output_size(n: int, k: int, stride: int = 1, padding: str = "valid") -> int:
+    """Length of a convolution's or pooling's output along one axis (chapter 02).
+
+    ``"valid"``: floor((n − k) / stride) + 1, the number of window positions inside the input.
+    ``"same"``: ceil(n / stride), whatever the kernel size (the input is padded to make it so).
+    """
+    padding = _padding(padding)
+    _positive_ints(n=n, k=k, stride=stride)
+    if padding == "same":
+        return -(-n // stride)
+    if k > n:
+        raise ValueError(f"with padding='valid' the window ({k}) cannot be larger than the input ({n})")
+    return (n - k) // stride + 1
+
+
+def same_padding(n: int, k: int, stride: int = 1) -> tuple[int, int]:
+    """Rows (or columns) Keras adds (before, after) with ``padding="same"`` (chapter 02).
+
+    The total is whatever makes the output ceil(n / stride) long; when it is odd the extra one goes
+    after (bottom or right). With stride 1 and an odd kernel this is (k − 1) / 2 on each side.
+    """
+    out = output_size(n, k, stride, "same")
+    total = max((out - 1) * stride + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def _windows(x: np.ndarray, size, stride, padding: str, fill: float) -> np.ndarray:
+    """All windows of an (H, W, C) array: shape (H_out, W_out, C, kh, kw) (a view when possible)."""
+    (kh, kw), (sh, sw) = size, stride
+    height, width = x.shape[:2]
+    if padding == "same":
+        top, bottom = same_padding(height, kh, sh)
+        left, right = same_padding(width, kw, sw)
+        x = np.pad(x, ((top, bottom), (left, right), (0, 0)), constant_values=fill)
+    elif kh > height or kw > width:
+        raise ValueError(
+            f"the window ({kh}×{kw}) is larger than the input ({height}×{width}); with padding='valid' "
+            "it must fit inside (use a smaller window or padding='same')"
+        )
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(0, 1))
+    out_h, out_w = output_size(height, kh, sh, padding), output_size(width, kw, sw, padding)
+    return windows[: (out_h - 1) * sh + 1 : sh, : (out_w - 1) * sw + 1 : sw]
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution (chapter 02)
+# ---------------------------------------------------------------------------------------------
+
+def correlate2d(x, k, stride=1, padding="valid") -> np.ndarray:
+    """Cross-correlation, which is what Keras ``Conv2D`` computes (chapter 02).
+
+    Y(i, j) = Σ_m Σ_n X(i·s + m, j·s + n) K(m, n): the kernel slides over the image unflipped.
+
+    Shapes: ``x`` (H, W) or (H, W, C_in); ``k`` (kh, kw) or (kh, kw, C_in, C_out) (Keras's kernel
+    layout). Returns (H_out, W_out) for a 2-D image and a 2-D kernel, (H_out, W_out, C_out) for a
+    4-D kernel, and (H_out, W_out, C) when a 2-D kernel meets a C-channel image (the same kernel
+    applied to each channel on its own, as photo editors do). No bias, no activation.
+    """
+    x = _float_array(x, "x")
+    k = _float_array(k, "k")
+    stride = _pair(stride, "stride")
+    padding = _padding(padding)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"x should be an image (H, W) or (H, W, C_in), got shape {x.shape}")
+    if k.ndim not in (2, 4):
+        raise ValueError(f"k should be a kernel (kh, kw) or (kh, kw, C_in, C_out), got shape {k.shape}")
+    if min(x.shape) == 0 or min(k.shape) == 0:
+        raise ValueError(f"x and k should not be empty, got shapes {x.shape} and {k.shape}")
+    if k.ndim == 2:
+        image = x if x.ndim == 3 else x[..., np.newaxis]
+        windows = _windows(image, k.shape, stride, padding, 0.0)  # (H', W', C, kh, kw)
+        out = np.tensordot(windows, k, axes=([3, 4], [0, 1]))
+        return out if x.ndim == 3 else out[..., 0]
+    channels = 1 if x.ndim == 2 else x.shape[2]
+    if k.shape[2] != channels:
+        raise ValueError(
+            f"k expects {k.shape[2]} input channels (its shape is {k.shape} = (kh, kw, C_in, C_out)) but x "
+            f"has {channels} (shape {x.shape}); the third axis of k must equal the channels of x"
+        )
+    image = x if x.ndim == 3 else x[..., np.newaxis]
+    windows = _windows(image, k.shape[:2], stride, padding, 0.0)
+    return np.tensordot(windows, k, axes=([2, 3, 4], [2, 0, 1]))
+
+
+def flip_kernel(k) -> np.ndarray:
+    """Turn a kernel upside down and left to right (its two spatial axes), channels untouched.
+
+    Convolution with K equals cross-correlation with the flipped K (chapter 02).
+    """
+    k = _float_array(k, "k")
+    if k.ndim not in (2, 4):
+        raise ValueError(f"k should be a kernel (kh, kw) or (kh, kw, C_in, C_out), got shape {k.shape}")
+    return k[::-1, ::-1].copy()
+
+
+def conv2d(x, k, stride=1, padding="valid") -> np.ndarray:
+    """True convolution, the article's (F * K)(i, j) = Σ_m Σ_n F(i − m, j − n) K(m, n) (chapter 02).
+
+    The kernel is flipped before it slides, which is the only difference from ``correlate2d`` (and
+    from Keras ``Conv2D``): ``conv2d(x, k) == correlate2d(x, flip_kernel(k))``. With
+    ``padding="valid"`` output (i, j) is the article's (F * K)(i + kh − 1, j + kw − 1): the
+    formula's sum counts i from the first position where the flipped kernel touches the image, the
+    output from the first where it lies entirely inside. Shapes and padding as in ``correlate2d``.
+    """
+    return correlate2d(x, flip_kernel(k), stride=stride, padding=padding)
+
+
+def conv2d_multiply_adds(out_height: int, out_width: int, kh: int, kw: int, c_in: int, c_out: int) -> int:
+    """Multiply-adds of one convolution layer: every output value costs kh·kw·C_in of them (chapter 03)."""
+    _positive_ints(out_height=out_height, out_width=out_width, kh=kh, kw=kw, c_in=c_in, c_out=c_out)
+    return int(out_height * out_width * c_out * kh * kw * c_in)
+
+
+def conv2d_params(kh: int, kw: int, c_in: int, c_out: int, bias: bool = True) -> int:
+    """Parameters of a Conv2D layer: (kh·kw·C_in + 1)·C_out with a bias, one per filter (chapter 04)."""
+    _positive_ints(kh=kh, kw=kw, c_in=c_in, c_out=c_out)
+    return int((kh * kw * c_in + (1 if bias else 0)) * c_out)
+
+
+def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
+    """Parameters of a Dense layer: W has n_out·n_in entries, b has n_out (chapter 04)."""
+    _positive_ints(n_in=n_in, n_out=n_out)
+    return int(n_in * n_out + (n_out if bias else 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooling (chapter 03)
+# ---------------------------------------------------------------------------------------------
+
+def _pool(x, size, stride, padding, kind: str) -> np.ndarray:
+    x = _float_array(x, "x")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"x should be a feature map (H, W) or (H, W, C), got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"x should not be empty, got shape {x.shape}")
+    size = _pair(size, "size")
+    stride = size if stride is None else _pair(stride, "stride")
+    padding = _padding(padding)
+    image = x if x.ndim == 3 else x[..., np.newaxis]
+    if kind == "max":
+        windows = _windows(image, size, stride, padding, -np.inf)
+        out = windows.max(axis=(3, 4))
+    else:
+        # Keras averages only the real values under the window: padded cells are not counted.
+        totals = _windows(image, size, stride, padding, 0.0).sum(axis=(3, 4))
+        counts = _windows(np.ones(image.shape[:2] + (1,)), size, stride, padding, 0.0).sum(axis=(3, 4))
+        out = totals / counts
+    return out if x.ndim == 3 else out[..., 0]
+
+
+def max_pool2d(x, size=2, stride=None, padding="valid") -> np.ndarray:
+    """Max pooling, the article's Y(i, j) = max_{m,n} X(i·s + m, j·s + n) (chapter 03).
+
+    Same semantics as Keras ``MaxPooling2D(pool_size=size, strides=stride, padding=padding)``:
+    ``stride`` defaults to ``size`` (windows side by side, no overlap); each channel is pooled on
+    its own; with ``"same"`` the padded cells never win the max. ``x`` is (H, W) or (H, W, C).
+    """
+    return _pool(x, size, stride, padding, "max")
+
+
+def avg_pool2d(x, size=2, stride=None, padding="valid") -> np.ndarray:
+    """Average pooling: the mean of each window instead of its maximum (chapter 03).
+
+    Same semantics as Keras ``AveragePooling2D``; with ``"same"`` a window that hangs over the edge
+    averages only the real values under it.
+    """
+    return _pool(x, size, stride, padding, "avg")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dense layers, activations and the loss (chapter 04)
+# ---------------------------------------------------------------------------------------------
+
+def dense(x, W, b) -> np.ndarray:
+    """A fully connected layer, the article's Y = WX + b (chapter 04).
+
+    ``W`` has shape (n_out, n_in) as in the formula, ``b`` shape (n_out,). ``x`` is one input
+    vector (n_in,) or a batch (N, n_in), one example per row; a batch returns (N, n_out), each row
+    W x + b. Keras stores the transpose: a ``Dense`` layer computes ``x @ kernel + bias`` with
+    ``kernel`` of shape (n_in, n_out), so ``W = kernel.T`` and
+    ``dense(x, layer.kernel.T, layer.bias)`` equals ``layer(x)``. No activation.
+    """
+    x = _float_array(x, "x")
+    W = _float_array(W, "W")
+    b = _float_array(b, "b")
+    if W.ndim != 2:
+        raise ValueError(f"W should be a matrix (n_out, n_in), got shape {W.shape}")
+    n_out, n_in = W.shape
+    if x.ndim not in (1, 2):
+        raise ValueError(
+            f"x should be a vector (n_in,) or a batch (N, n_in), got shape {x.shape}; flatten images first"
+        )
+    if x.shape[-1] != n_in:
+        hint = ""
+        if W.shape[0] == x.shape[-1]:
+            hint = " (W looks like a Keras kernel (n_in, n_out): pass kernel.T)"
+        raise ValueError(
+            f"x has {x.shape[-1]} features but W {W.shape} expects n_in = {n_in}{hint}"
+        )
+    if b.shape != (n_out,):
+        raise ValueError(f"b should have shape (n_out,) = ({n_out},) to match W {W.shape}, got {b.shape}")
+    return x @ W.T + b
+
+
+def relu(x) -> np.ndarray:
+    """ReLU, max(0, x) element by element (chapter 04)."""
+    return np.maximum(_float_array(x, "x"), 0.0)
+
+
+def softmax(x, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``: exp(z_i) / Σ_j exp(z_j), computed stably (chapter 04).
+
+    Subtracting the largest value first changes nothing mathematically (the factor exp(−max)
+    cancels) but keeps exp from overflowing for large scores such as 1000.
+    """
+    z = _float_array(x, "x")
+    if z.ndim == 0:
+        raise ValueError("x should have at least one axis of scores, got a scalar")
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"axis should be in [{-z.ndim}, {z.ndim - 1}] for x of shape {z.shape}, got {axis}")
+    shifted = z - z.max(axis=axis, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=axis, keepdims=True)
+
+
+def cross_entropy(probabilities, labels, eps: float = 1e-7) -> float:
+    """Mean sparse categorical cross-entropy, −mean log p[label] (chapter 04).
+
+    ``probabilities`` (N, classes), each row a softmax output; ``labels`` N class indices. Values
+    are clipped into [eps, 1 − eps] first, as Keras does, so a zero probability gives a large
+    finite loss instead of infinity.
+    """
+    p = _float_array(probabilities, "probabilities")
+    if p.ndim != 2:
+        raise ValueError(f"probabilities should be (N, classes), got shape {p.shape}")
+    labels = np.asarray(labels)
+    if labels.shape != (p.shape[0],):
+        raise ValueError(f"labels should be {p.shape[0]} class indices (one per row), got shape {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        if not np.all(np.asarray(labels, dtype=float) == np.round(np.asarray(labels, dtype=float))):
+            raise ValueError("labels should be whole class indices, not one-hot rows or probabilities")
+        labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= p.shape[1]):
+        raise ValueError(f"labels should lie in 0..{p.shape[1] - 1}, got values in [{labels.min()}, {labels.max()}]")
+    picked = np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)
+    return float(-np.mean(np.log(picked)))
 
 
 def gan_value(d_real, d_fake, eps: float | None = None) -> float:
