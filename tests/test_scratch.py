@@ -144,20 +144,13 @@ def pool_cases(draw):
     return rng.normal(size=(height, width, channels)).astype("float32"), size, stride, padding
 
 
+@pytest.mark.parametrize("kind", ["max", "avg"])
 @SETTINGS
-@given(pool_cases())
-def test_max_pool2d_equals_keras(case):
+@given(case=pool_cases())
+def test_pooling_equals_keras(kind, case):
     x, size, stride, padding = case
-    np.testing.assert_allclose(scratch.max_pool2d(x, size, stride, padding),
-                               keras_pool("max", x, size, stride, padding), **TOL)
-
-
-@SETTINGS
-@given(pool_cases())
-def test_avg_pool2d_equals_keras(case):
-    x, size, stride, padding = case
-    np.testing.assert_allclose(scratch.avg_pool2d(x, size, stride, padding),
-                               keras_pool("avg", x, size, stride, padding), **TOL)
+    ours = (scratch.max_pool2d if kind == "max" else scratch.avg_pool2d)(x, size, stride, padding)
+    np.testing.assert_allclose(ours, keras_pool(kind, x, size, stride, padding), **TOL)
 
 
 def test_max_pool_formula_and_2d_input():
