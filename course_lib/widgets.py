@@ -1,0 +1,251 @@
+"""Interactive explorers for JupyterLab: the kernel editor (chapter 02) and pooling (chapter 03).
+
+Each explorer is split in two: a pure function that computes what is shown (``filter_image``,
+``pool_image``), which tests and notebook cells call directly, and a small class that wraps it in
+ipywidgets. The class's ``update(...)`` method takes the same values the controls hold, recomputes,
+redraws when the widget is on screen, and returns what it computed, so a notebook cell can drive it
+without a browser (widgets are never rendered under nbval).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib import scratch
+
+# Classic 3×3 kernels, written as the article's convolution kernels K (conv2d flips them when it slides).
+KERNEL_PRESETS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "box blur": [[1 / 9] * 3] * 3,
+    "gaussian blur": [[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16], [1 / 16, 2 / 16, 1 / 16]],
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "edges (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+    "Sobel x (vertical edges)": [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+    "Sobel y (horizontal edges)": [[1, 2, 1], [0, 0, 0], [-1, -2, -1]],
+    "emboss": [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+}
+MODES = ("convolution", "cross-correlation")
+POOL_KINDS = ("max", "average")
+
+
+def preset(name: str, size: int = 3) -> np.ndarray:
+    """A kernel from ``KERNEL_PRESETS`` as an array, centred in a ``size``×``size`` grid of zeros."""
+    if name not in KERNEL_PRESETS:
+        raise ValueError(f"preset should be one of {sorted(KERNEL_PRESETS)}, got {name!r}")
+    if not isinstance(size, int) or size < 3 or size % 2 == 0:
+        raise ValueError(f"size should be an odd int >= 3, got {size!r}")
+    kernel = np.zeros((size, size))
+    start = (size - 3) // 2
+    kernel[start:start + 3, start:start + 3] = KERNEL_PRESETS[name]
+    return kernel
+
+
+def filter_image(image, kernel, mode: str = "convolution") -> np.ndarray:
+    """Filter a grayscale (H, W) or colour (H, W, C) image with a 2-D kernel, keeping its size.
+
+    ``mode="convolution"`` uses the article's formula (``scratch.conv2d``, kernel flipped);
+    ``"cross-correlation"`` is what Keras's Conv2D does. Padding is "same", so the result lines up
+    with the image pixel for pixel. This is what the kernel editor shows (chapter 02).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode should be one of {MODES}, got {mode!r}")
+    kernel = np.asarray(kernel, dtype=float)
+    if kernel.ndim != 2:
+        raise ValueError(f"kernel should be a 2-D array (kh, kw), got shape {kernel.shape}")
+    operation = scratch.conv2d if mode == "convolution" else scratch.correlate2d
+    return operation(image, kernel, padding="same")
+
+
+def pool_image(image, size=2, stride=None, kind: str = "max", padding: str = "valid") -> np.ndarray:
+    """Max or average pooling of an image or feature map (chapter 03): what the pooling explorer shows."""
+    if kind not in POOL_KINDS:
+        raise ValueError(f"kind should be one of {POOL_KINDS}, got {kind!r}")
+    operation = scratch.max_pool2d if kind == "max" else scratch.avg_pool2d
+    return operation(image, size=size, stride=stride, padding=padding)
+
+
+def _show(axis, image, title):
+    axis.clear()
+    axis.imshow(np.squeeze(image), cmap="gray")
+    axis.set_title(title, fontsize=9)
+    axis.axis("off")
+
+
+class KernelEditor:
+    """Edit a kernel cell by cell (or pick a preset) and see the filtered image at once (chapter 02).
+
+    ``editor = KernelEditor(photo)`` then ``editor`` as the last line of a cell shows the controls;
+    ``editor.update(kernel=..., preset=..., mode=...)`` changes them from code and returns the
+    filtered image; ``editor.kernel`` and ``editor.filtered`` hold the current state.
+    """
+
+    def __init__(self, image, preset_name: str = "identity", size: int = 3, mode: str = "convolution"):
+        self.image = np.asarray(image, dtype=float)
+        if self.image.ndim not in (2, 3):
+            raise ValueError(f"image should be (H, W) or (H, W, C), got shape {self.image.shape}")
+        self.size = size
+        self.kernel = preset(preset_name, size)
+        self.mode = mode
+        self.filtered = filter_image(self.image, self.kernel, mode)
+        self._widget = None
+        self._syncing = False
+
+    def update(self, kernel=None, preset_name: str | None = None, mode: str | None = None) -> np.ndarray:
+        """Set any of kernel, preset and mode, recompute, redraw if shown; returns the filtered image."""
+        if preset_name is not None:
+            kernel = preset(preset_name, self.size)
+        if kernel is not None:
+            kernel = np.asarray(kernel, dtype=float)
+            if kernel.shape != (self.size, self.size):
+                raise ValueError(f"kernel should have shape ({self.size}, {self.size}), got {kernel.shape}")
+            self.kernel = kernel
+        if mode is not None:
+            if mode not in MODES:
+                raise ValueError(f"mode should be one of {MODES}, got {mode!r}")
+            self.mode = mode
+        self.filtered = filter_image(self.image, self.kernel, self.mode)
+        if self._widget is not None:
+            self._sync_controls()
+            self._draw()
+        return self.filtered
+
+    # --- the ipywidgets wrapper -----------------------------------------------------------------
+
+    @property
+    def widget(self):
+        """The ipywidgets box (built on first use)."""
+        if self._widget is None:
+            self._build()
+        return self._widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _build(self):
+        import ipywidgets as w
+
+        self._cells = [[w.FloatText(value=float(self.kernel[r, c]), step=0.1, layout=w.Layout(width="70px"))
+                        for c in range(self.size)] for r in range(self.size)]
+        for row in self._cells:
+            for cell in row:
+                cell.observe(self._on_cell, names="value")
+        self._preset = w.Dropdown(options=["(custom)", *KERNEL_PRESETS], value="(custom)", description="preset")
+        self._preset.observe(self._on_preset, names="value")
+        self._mode = w.ToggleButtons(options=MODES, value=self.mode)
+        self._mode.observe(lambda change: self.update(mode=change["new"]), names="value")
+        self._output = w.Output()
+        grid = w.VBox([w.HBox(row) for row in self._cells])
+        self._widget = w.VBox([w.HBox([grid, w.VBox([self._preset, self._mode])]), self._output])
+        self._draw()
+
+    def _on_cell(self, change):
+        if not self._syncing:
+            self.update(kernel=[[cell.value for cell in row] for row in self._cells])
+
+    def _on_preset(self, change):
+        if change["new"] != "(custom)":
+            self.update(preset_name=change["new"])
+
+    def _sync_controls(self):
+        self._syncing = True
+        try:
+            for r, row in enumerate(self._cells):
+                for c, cell in enumerate(row):
+                    cell.value = float(self.kernel[r, c])
+            self._mode.value = self.mode
+        finally:
+            self._syncing = False
+
+    def _draw(self):
+        import matplotlib.pyplot as plt
+
+        self._output.clear_output(wait=True)
+        with self._output:
+            figure, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+            _show(axes[0], self.image, f"input {self.image.shape}")
+            _show(axes[1], self.filtered, f"{self.mode} with the kernel")
+            figure.tight_layout()
+            plt.show()
+
+
+class PoolingExplorer:
+    """Move pool size, stride, kind and padding and see the pooled map and its shape (chapter 03).
+
+    ``explorer.update(size=3, stride=2, kind="average")`` recomputes from code and returns the
+    pooled map; ``explorer.summary()`` gives the shapes and how many values survive.
+    """
+
+    def __init__(self, image, size: int = 2, stride: int | None = None, kind: str = "max", padding: str = "valid"):
+        self.image = np.asarray(image, dtype=float)
+        self.size, self.stride, self.kind, self.padding = size, stride, kind, padding
+        self.pooled = pool_image(self.image, size, stride, kind, padding)
+        self._widget = None
+
+    def update(self, size=None, stride=None, kind=None, padding=None) -> np.ndarray:
+        """Change any setting (``stride=0`` means "the same as size"), recompute, redraw; returns the map."""
+        size = self.size if size is None else size
+        stride = self.stride if stride is None else (None if stride == 0 else stride)
+        kind = self.kind if kind is None else kind
+        padding = self.padding if padding is None else padding
+        self.pooled = pool_image(self.image, size, stride, kind, padding)  # raises before changing state
+        self.size, self.stride, self.kind, self.padding = size, stride, kind, padding
+        if self._widget is not None:
+            self._draw()
+        return self.pooled
+
+    def summary(self) -> dict:
+        """Input and output shapes, and the fraction of values the pooled map keeps."""
+        return {
+            "input_shape": self.image.shape,
+            "output_shape": self.pooled.shape,
+            "kept_fraction": self.pooled.size / self.image.size,
+        }
+
+    @property
+    def widget(self):
+        if self._widget is None:
+            self._build()
+        return self._widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _build(self):
+        import ipywidgets as w
+
+        self._message = w.HTML()
+        controls = {
+            "size": w.IntSlider(value=self.size if isinstance(self.size, int) else 2, min=1, max=8, description="size"),
+            "stride": w.IntSlider(value=self.stride or 0, min=0, max=8, description="stride (0 = size)"),
+            "kind": w.ToggleButtons(options=POOL_KINDS, value=self.kind),
+            "padding": w.ToggleButtons(options=scratch.PADDINGS, value=self.padding),
+        }
+        for name, control in controls.items():
+            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
+        self._output = w.Output()
+        self._widget = w.VBox([w.HBox([controls["size"], controls["stride"]]),
+                               w.HBox([controls["kind"], controls["padding"]]), self._message, self._output])
+        self._draw()
+
+    def _on_change(self, name, value):
+        try:
+            self.update(**{name: value})
+            self._message.value = ""
+        except ValueError as error:  # e.g. a window larger than the image with "valid"
+            self._message.value = f"<span style='color:#b42318'>{error}</span>"
+
+    def _draw(self):
+        import matplotlib.pyplot as plt
+
+        info = self.summary()
+        self._output.clear_output(wait=True)
+        with self._output:
+            figure, axes = plt.subplots(1, 2, figsize=(8, 4))
+            _show(axes[0], self.image, f"input {info['input_shape']}")
+            _show(axes[1], self.pooled, f"{self.kind} pool → {info['output_shape']}, "
+                                        f"{info['kept_fraction']:.0%} of the values")
+            figure.tight_layout()
+            plt.show()
