@@ -70,7 +70,28 @@ def _show(axis, image, title):
     axis.axis("off")
 
 
-class KernelEditor:
+class _Explorer:
+    """What both explorers share: the widget is built on first use and shown as a cell's value."""
+
+    _widget = None
+
+    @property
+    def widget(self):
+        """The ipywidgets box (built on first use; building needs no browser)."""
+        if self._widget is None:
+            self._build()
+        return self._widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _build(self):
+        raise NotImplementedError
+
+
+class KernelEditor(_Explorer):
     """Edit a kernel cell by cell (or pick a preset) and see the filtered image at once (chapter 02).
 
     ``editor = KernelEditor(photo)`` then ``editor`` as the last line of a cell shows the controls;
@@ -109,18 +130,6 @@ class KernelEditor:
         return self.filtered
 
     # --- the ipywidgets wrapper -----------------------------------------------------------------
-
-    @property
-    def widget(self):
-        """The ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._build()
-        return self._widget
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
     def _build(self):
         import ipywidgets as w
@@ -169,7 +178,7 @@ class KernelEditor:
             plt.show()
 
 
-class PoolingExplorer:
+class PoolingExplorer(_Explorer):
     """Move pool size, stride, kind and padding and see the pooled map and its shape (chapter 03).
 
     ``explorer.update(size=3, stride=2, kind="average")`` recomputes from code and returns the
@@ -201,17 +210,6 @@ class PoolingExplorer:
             "output_shape": self.pooled.shape,
             "kept_fraction": self.pooled.size / self.image.size,
         }
-
-    @property
-    def widget(self):
-        if self._widget is None:
-            self._build()
-        return self._widget
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
     def _build(self):
         import ipywidgets as w
