@@ -45,24 +45,37 @@ def build_article_cnn(input_shape=(28, 28, 1), num_classes: int = 10) -> keras.S
     )
 
 
-def build_improved_cnn(input_shape=(28, 28, 1), num_classes: int = 10, dropout: float = 0.0) -> keras.Model:
-    """The course's improved CNN (chapter 05): the article's layers plus batch normalisation.
+def build_improved_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(16, 32, 64),
+                       dropout: float = 0.0) -> keras.Model:
+    """The course's improved CNN (chapter 05): the article's layer pattern, re-balanced and normalised.
 
-    Batch normalisation keeps every layer's inputs centred and scaled, which lets the optimiser
-    use a much larger learning rate and batch; that, not a bigger network, is where the speed-up
-    comes from. Convolutions drop their bias because the normalisation that follows has its own.
+    Three changes, each measured in chapter 05 and ``bench/mnist.py``:
+
+    * batch normalisation after every convolution keeps each layer's inputs centred and scaled,
+      which lets the optimiser use a much larger learning rate and batch;
+    * it normalises *after* max-pooling (conv → pool → normalise → ReLU): pooling first leaves a
+      quarter of the values to normalise, and ReLU and max commute, so nothing is lost;
+    * the first layer is narrower (16 filters instead of 32): its feature maps are the largest
+      (26×26), so each filter there costs the most time, while strokes of a digit need few filters.
+
+    Convolutions drop their bias because the normalisation that follows has its own. The running
+    statistics use momentum 0.9 (Keras's default is 0.99) so that they settle within a few dozen
+    steps: short trainings evaluate with sensible statistics too.
     """
     input_shape = _check_shape(input_shape)
+    if (not isinstance(filters, (tuple, list)) or len(filters) != 3
+            or not all(isinstance(f, int) and f > 0 for f in filters)):
+        raise ValueError(f"filters should be three positive ints (one per convolution), got {filters!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout should be in [0, 1), got {dropout!r}")
     inputs = keras.Input(shape=input_shape)
     x = inputs
-    for filters, pool in ((32, True), (64, True), (64, False)):
-        x = layers.Conv2D(filters, (3, 3), use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+    for count, pool in zip(filters, (True, True, False)):
+        x = layers.Conv2D(count, (3, 3), use_bias=False)(x)
         if pool:
             x = layers.MaxPooling2D((2, 2))(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.ReLU()(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
     if dropout:

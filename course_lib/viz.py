@@ -281,3 +281,54 @@ def show_kernels(layer, input_channel: int = 0, max_kernels: int = 32, size: flo
     figure.suptitle(f"{layer.name}: {count} kernels {kernel.shape[0]}×{kernel.shape[1]} (input channel {input_channel})")
     figure.tight_layout()
     return figure
+
+
+class Table:
+    """A small table that shows as HTML in JupyterLab and as aligned text elsewhere.
+
+    ``Table(rows)`` with rows a list of dicts (one per row) or ``Table.from_dict(results)`` for a
+    metric → value mapping. Chapters end with ``viz.Table.from_dict(RESULTS)``.
+    """
+
+    def __init__(self, rows, title: str | None = None):
+        if isinstance(rows, dict):
+            rows = [rows]
+        if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+            raise TypeError(f"rows should be a list of dicts, got {type(rows).__name__}")
+        self.rows = list(rows)
+        self.columns = list(dict.fromkeys(key for row in self.rows for key in row))
+        self.title = title
+
+    @classmethod
+    def from_dict(cls, mapping: dict, key: str = "metric", value: str = "value", title: str | None = None):
+        if not isinstance(mapping, dict):
+            raise TypeError(f"mapping should be a dict, got {type(mapping).__name__}")
+        return cls([{key: k, value: v} for k, v in mapping.items()], title=title)
+
+    @staticmethod
+    def _format(value) -> str:
+        if isinstance(value, (float, np.floating)):
+            if value != value:  # NaN
+                return "—"
+            return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.1f}"
+        if value is None:
+            return "—"
+        return str(value)
+
+    def _cells(self):
+        return [[self._format(row.get(column)) for column in self.columns] for row in self.rows]
+
+    def __repr__(self) -> str:
+        cells = self._cells()
+        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(self.columns)]
+        line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths))  # noqa: E731
+        lines = ([self.title] if self.title else []) + [line(self.columns), line("-" * w for w in widths)]
+        return "\n".join(lines + [line(r) for r in cells])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in self._cells())
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -1,0 +1,55 @@
+"""Command line for learners and teachers: ``python -m course_lib <command>``.
+
+    python -m course_lib info                   what the course runs on, which data it will use
+    python -m course_lib fetch [FOLDER]         download MNIST once (default: data/), for offline classes
+    python -m course_lib student chapters/ OUT/ write the student version (solutions stubbed out)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib", description="Course helper commands.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("info", help="print versions, device, mode and the MNIST source in use")
+    fetch = commands.add_parser("fetch", help="download the datasets once, for a classroom without network")
+    fetch.add_argument("folder", nargs="?", default=None, help="where to save mnist.npz (default: data/)")
+    student = commands.add_parser("student", help="write student notebooks with the solutions stubbed out")
+    student.add_argument("source", help="folder with the chapter notebooks, e.g. chapters/")
+    student.add_argument("target", help="folder to write the student notebooks into")
+    args = parser.parse_args(argv)
+
+    if args.command == "student":
+        from course_lib.student import write_student_version
+
+        summary = write_student_version(args.source, args.target)
+        for name, count in summary.items():
+            print(f"{name}: {count} solution(s) replaced by stubs")
+        print(f"{len(summary)} notebooks written to {args.target}")
+        return 0
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from course_lib import data
+
+    if args.command == "fetch":
+        try:
+            target = data.fetch_mnist(args.folder)
+        except Exception as error:
+            print(f"could not download MNIST ({type(error).__name__}: {error}); "
+                  "see data/README.md for copying it from another machine", file=sys.stderr)
+            return 1
+        print(f"saved and verified {target}")
+        return 0
+
+    from course_lib import train
+
+    train.device_report()
+    data.load_mnist()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from course_lib import config
+
+
+def test_pick_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert config.is_fast() and config.pick(full=5, fast=1) == 1 and config.mode() == "fast"
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert not config.is_fast() and config.pick(full=5, fast=1) == 5 and config.mode() == "full"
+    monkeypatch.delenv("COURSE_FAST")
+    assert config.pick(full="full", fast="fast") == "full"
+
+
+def test_bad_flag_value_is_explained(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "maybe")
+    with pytest.raises(ValueError, match="COURSE_FAST should be 1 or 0"):
+        config.is_fast()
+
+
+def test_seed_everything_repeats_numpy_and_keras():
+    import keras
+
+    config.seed_everything(3)
+    a, ka = np.random.rand(4), keras.ops.convert_to_numpy(keras.random.uniform((4,)))
+    config.seed_everything(3)
+    b, kb = np.random.rand(4), keras.ops.convert_to_numpy(keras.random.uniform((4,)))
+    assert np.array_equal(a, b) and np.array_equal(ka, kb)
+    with pytest.raises(ValueError, match="non-negative int"):
+        config.seed_everything(-1)
+    with pytest.raises(ValueError, match="non-negative int"):
+        config.seed_everything("0")

@@ -1,0 +1,167 @@
+"""The MNIST loader's offline-first chain, its announcements and its errors (course_lib.data)."""
+import zipfile
+
+import numpy as np
+import pytest
+
+from course_lib import config, data
+
+
+def write_mnist(path, n_train=60000, n_test=10000, **overrides):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(n_train) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "y_test": (np.arange(n_test) % 10).astype(np.uint8),
+    }
+    arrays.update(overrides)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    np.savez(path, **arrays)
+    return arrays
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No $COURSE_DATA_DIR, an empty course data/ (with the real sample) and an empty Keras home."""
+    course_data = tmp_path / "course_data"
+    course_data.mkdir()
+    (course_data / data.SAMPLE_FILE).write_bytes((config.DATA_DIR / data.SAMPLE_FILE).read_bytes())
+    monkeypatch.setattr(config, "DATA_DIR", course_data)
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    return tmp_path
+
+
+def no_network(monkeypatch):
+    def refuse():
+        raise OSError("network unreachable (simulated)")
+    monkeypatch.setattr(data, "_keras_mnist", refuse)
+
+
+def test_env_dir_comes_first(isolated, monkeypatch, capsys):
+    env_dir = isolated / "shared"
+    env_dir.mkdir()
+    arrays = write_mnist(env_dir / "mnist.npz")
+    write_mnist(config.DATA_DIR / "mnist.npz", x_train=np.zeros((60000, 28, 28), np.uint8))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(env_dir))
+    (x_train, y_train), (x_test, y_test) = data.load_mnist()
+    assert np.array_equal(x_train, arrays["x_train"])
+    assert data.mnist_source().kind == "env" and data.mnist_source().full
+    assert "COURSE_DATA_DIR" in capsys.readouterr().out
+
+
+def test_course_data_folder_second(isolated, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(isolated / "empty"))  # set, but holds no file
+    arrays = write_mnist(config.DATA_DIR / "mnist.npz")
+    (x_train, _), _ = data.load_mnist(verbose=False)
+    assert np.array_equal(x_train, arrays["x_train"])
+    assert data.mnist_source().kind == "course"
+
+
+def test_keras_third(isolated, monkeypatch):
+    fake = ((np.zeros((60000, 28, 28), np.uint8), np.zeros(60000, np.uint8)),
+            (np.zeros((10000, 28, 28), np.uint8), np.zeros(10000, np.uint8)))
+    monkeypatch.setattr(data, "_keras_mnist", lambda: fake)
+    result = data.load_mnist(verbose=False)
+    assert result is fake and data.mnist_source().kind == "keras"
+
+
+def test_offline_falls_back_to_sample_and_says_so(isolated, monkeypatch, capsys):
+    no_network(monkeypatch)
+    (x_train, y_train), (x_test, y_test) = data.load_mnist()
+    assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
+    assert np.array_equal(np.bincount(y_train), [400] * 10)
+    source = data.mnist_source()
+    assert source.kind == "sample" and not source.full
+    said = capsys.readouterr().out.strip()
+    assert said.count("\n") == 0, "the announcement is one sentence on one line"
+    for words in ("bundled MNIST sample", "Keras could not load it", "a few points below", "data/README.md"):
+        assert words in said
+
+
+def test_allow_download_false_never_calls_keras(isolated, monkeypatch):
+    def must_not_run():
+        raise AssertionError("download attempted")
+    monkeypatch.setattr(data, "_keras_mnist", must_not_run)
+    data.load_mnist(verbose=False, allow_download=False)
+    assert data.mnist_source().kind == "sample"
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    data.load_mnist(verbose=False)
+    assert data.mnist_source().kind == "sample"
+
+
+def test_truncated_file_names_file_and_remedy(isolated, monkeypatch):
+    path = config.DATA_DIR / "mnist.npz"
+    write_mnist(path, n_train=100, n_test=10)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(data.DatasetError) as error:
+        data.load_mnist(verbose=False)
+    message = str(error.value)
+    assert str(path) in message and "damaged or truncated" in message and "course_lib fetch" in message
+    assert not isinstance(error.value, zipfile.BadZipFile)
+
+
+def test_not_a_zip(isolated, monkeypatch):
+    env_dir = isolated / "shared"
+    env_dir.mkdir()
+    (env_dir / "mnist.npz").write_text("<html>proxy login page</html>")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(env_dir))
+    with pytest.raises(data.DatasetError, match="cannot be read as an .npz archive"):
+        data.load_mnist(verbose=False)
+
+
+@pytest.mark.parametrize("override, expected", [
+    ({"y_test": None}, "lacks \\['y_test'\\]"),
+    ({"x_train": np.zeros((60000, 32, 32), np.uint8)}, "expected \\(N, 28, 28\\)"),
+    ({"x_train": np.zeros((60000, 28, 28), np.float32)}, "expected uint8"),
+    ({"y_train": np.full(60000, 12, np.uint8)}, "outside 0..9"),
+])
+def test_wrong_contents(isolated, override, expected):
+    path = config.DATA_DIR / "mnist.npz"
+    write_mnist(path, **override)
+    with pytest.raises(data.DatasetError, match=expected):
+        data.load_mnist(verbose=False)
+
+
+def test_partial_file_in_full_place_is_rejected(isolated):
+    write_mnist(config.DATA_DIR / "mnist.npz", n_train=500, n_test=100)
+    with pytest.raises(data.DatasetError, match="full MNIST has 60000 and 10000"):
+        data.load_mnist(verbose=False)
+
+
+def test_bundled_sample_is_real_mnist_subset():
+    (x_train, y_train), (x_test, y_test) = data.read_mnist_npz(config.DATA_DIR / data.SAMPLE_FILE)
+    assert config.DATA_DIR.joinpath(data.SAMPLE_FILE).stat().st_size < 2 * 1024 * 1024
+    with np.load(config.DATA_DIR / data.SAMPLE_FILE) as npz:
+        origin_train, origin_test = npz["source_index_train"], npz["source_index_test"]
+    assert len(set(origin_train) | set(origin_test)) == 5000, "no digit appears twice"
+    assert 20 < x_train.mean() < 50, "MNIST digits are mostly black background"
+
+
+def test_prepare_images_and_errors():
+    images = np.array([[[0, 255]]], dtype=np.uint8)
+    prepared = data.prepare_images(images)
+    assert prepared.shape == (1, 1, 2, 1) and prepared.dtype == np.float32
+    assert prepared.max() == 1.0 and prepared.min() == 0.0
+    with pytest.raises(ValueError, match="images should have shape"):
+        data.prepare_images(np.zeros((28, 28)))
+    with pytest.raises(ValueError, match="already lie in \\[0, 1\\]"):
+        data.prepare_images(np.full((1, 2, 2), 200.0))
+
+
+def test_subset_is_balanced_and_repeatable():
+    y = np.repeat(np.arange(10), [50, 60, 70, 80, 90, 100, 110, 120, 130, 140])
+    x = np.arange(len(y))
+    xs, ys = data.subset(x, y, 200, seed=3)
+    assert len(xs) == 200 and np.array_equal(np.bincount(ys), [20] * 10)
+    assert np.array_equal(y[xs], ys), "images and labels stay paired"
+    assert np.array_equal(data.subset(x, y, 200, seed=3)[0], xs)
+    assert not np.array_equal(data.subset(x, y, 200, seed=4)[0], xs)
+    assert data.subset(x, y, None)[0] is not None and len(data.subset(x, y, None)[0]) == len(x)
+    with pytest.raises(ValueError, match="same length"):
+        data.subset(x, y[:-1], 10)
+    with pytest.raises(ValueError, match="positive int"):
+        data.subset(x, y, -5)
