@@ -1,0 +1,159 @@
+"""Model builders, training callbacks and pictures (course_lib.models, train, viz)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import keras  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib import models, train, viz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_article_cnn_is_the_article_model():
+    model = models.build_article_cnn()
+    assert model.count_params() == models.ARTICLE_CNN_PARAMS == 93_322
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "Flatten", "Dense", "Dense"]
+    assert [layer.count_params() for layer in model.layers if layer.count_params()] == [320, 18496, 36928, 36928, 650]
+    assert model.layers[-1].activation.__name__ == "softmax"
+    assert model.output_shape == (None, 10)
+
+
+def test_improved_cnn_shapes_and_validation():
+    model = models.build_improved_cnn()
+    assert model.output_shape == (None, 10)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers) == 3
+    probabilities = keras.ops.convert_to_numpy(model(np.zeros((2, 28, 28, 1), "float32")))
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert models.build_improved_cnn((32, 32, 3), num_classes=4).output_shape == (None, 4)
+    with pytest.raises(ValueError, match="input_shape should be \\(height, width, channels\\)"):
+        models.build_improved_cnn((28, 28))
+    with pytest.raises(ValueError, match="filters should be three positive ints"):
+        models.build_improved_cnn(filters=(16, 32))
+    with pytest.raises(ValueError, match="dropout should be in"):
+        models.build_improved_cnn(dropout=1.5)
+
+
+def test_one_cycle_schedule_warms_up_then_decays():
+    schedule = models.one_cycle_schedule(1e-2, total_steps=100, warmup_fraction=0.1)
+    rates = np.array([float(schedule(step)) for step in range(100)])
+    assert rates[0] < 1e-3 and abs(rates.max() - 1e-2) < 1e-6
+    assert 8 <= int(rates.argmax()) <= 11
+    assert np.all(np.diff(rates[12:]) <= 1e-9) and rates[-1] < 1e-4
+    with pytest.raises(ValueError, match="total_steps"):
+        models.one_cycle_schedule(1e-2, total_steps=1)
+
+
+def tiny_training(callbacks, epochs=2, batch_size=16):
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1)).astype("float32")
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=callbacks)
+    return model, history, x, y
+
+
+def test_throughput_counts_images_and_time():
+    meter = train.Throughput(batch_size=16)
+    tiny_training([meter], epochs=3)
+    assert len(meter.epoch_seconds) == 3 and meter.epoch_images == [64, 64, 64]
+    assert meter.images_per_second > 0 and meter.total_seconds >= sum(meter.epoch_seconds) * 0.99
+    with pytest.raises(ValueError, match="batch_size should be a positive int"):
+        train.Throughput(batch_size=0)
+
+
+def test_evaluate_each_epoch_records_rows_and_target():
+    rng = np.random.default_rng(1)
+    x_val = rng.random((32, 28, 28, 1)).astype("float32")
+    y_val = (x_val.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
+    evaluator = train.EvaluateEachEpoch(x_val, y_val, target=0.0)
+    model, *_ = tiny_training([evaluator], epochs=2)
+    assert [row[0] for row in evaluator.rows] == [1, 2]
+    assert evaluator.rows[0][1] <= evaluator.rows[1][1]
+    expected = np.mean(model.predict(x_val, verbose=0).argmax(1) == y_val)
+    assert evaluator.rows[-1][2] == pytest.approx(expected)
+    assert evaluator.seconds_to_target == evaluator.rows[0][1], "target 0 is reached after the first epoch"
+    never = train.EvaluateEachEpoch(x_val, y_val, target=1.01)
+    tiny_training([never], epochs=1)
+    assert never.seconds_to_target is None
+
+
+def test_live_plot_records_history_outside_notebooks():
+    live = train.LivePlot()
+    _, history, *_ = tiny_training([live], epochs=2)
+    assert live.history["loss"] == pytest.approx(history.history["loss"])
+
+
+def test_device_report_keys(capsys):
+    report = train.device_report()
+    assert {"keras", "backend", "device", "dtype_policy", "course_mode"} <= set(report)
+    assert report["backend"] == keras.backend.backend()
+    assert "backend" in capsys.readouterr().out
+
+
+def test_show_images_titles_and_errors():
+    images = np.zeros((3, 28, 28), np.uint8)
+    figure = viz.show_images(images, labels=[1, 2, 3], predictions=[1, 5, 3], ncols=3)
+    titles = [axis.get_title() for axis in figure.axes]
+    assert titles == ["1→1", "2→5", "3→3"]
+    assert figure.axes[1].title.get_color() == "red"
+    with pytest.raises(ValueError, match="labels should have one entry per image"):
+        viz.show_images(images, labels=[1, 2])
+    with pytest.raises(ValueError, match="images should be a batch"):
+        viz.show_images(np.zeros((28, 28)))
+
+
+def test_confusion_matrix_and_worst_mistakes():
+    matrix = viz.confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], num_classes=3)
+    assert matrix.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    assert viz.worst_mistakes(probabilities, [0, 0, 1, 0]).tolist() == [1, 3, 2]
+    with pytest.raises(ValueError, match="same length"):
+        viz.confusion_matrix([0, 1], [0])
+    assert viz.plot_confusion_matrix([0, 1], [0, 1]) is not None
+
+
+def test_feature_maps_of_sequential_and_functional_models():
+    article = models.build_article_cnn()
+    image = np.random.default_rng(0).random((28, 28)).astype("float32")
+    maps = viz.feature_maps(article, image)
+    assert [m.shape for m in maps.values()] == [(26, 26, 32), (11, 11, 64), (3, 3, 64)]
+    # equal to running the layers by hand
+    first = article.layers[0](image[None, ..., None])
+    assert np.allclose(maps[article.layers[0].name], keras.ops.convert_to_numpy(first)[0], atol=1e-5)
+    improved = models.build_improved_cnn()
+    chosen = viz.feature_maps(improved, image[..., None], layers=[improved.layers[1].name])
+    assert list(chosen) == [improved.layers[1].name] and chosen[improved.layers[1].name].shape == (26, 26, 16)
+    assert viz.show_feature_maps(article, image, max_channels=4) is not None
+
+
+def test_feature_maps_errors_name_the_problem():
+    article = models.build_article_cnn()
+    with pytest.raises(ValueError, match="should have the model's input shape \\(28, 28, 1\\)"):
+        viz.feature_maps(article, np.zeros((32, 32)))
+    with pytest.raises(ValueError, match="not a convolutional layer"):
+        viz.feature_maps(article, np.zeros((28, 28)), layers=["dense"])
+    dense_only = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="has no convolutional layer"):
+        viz.feature_maps(dense_only, np.zeros(4))
+    with pytest.raises(TypeError, match="keras.Model"):
+        viz.feature_maps("model", np.zeros((28, 28)))
+
+
+def test_show_kernels_and_table():
+    article = models.build_article_cnn()
+    figure = viz.show_kernels(article.layers[0])
+    assert len([a for a in figure.axes if a.images]) == 32
+    with pytest.raises(TypeError, match="Conv2D-like layer"):
+        viz.show_kernels(article.layers[-1])
+    table = viz.Table([{"a": 1, "b": 0.12345}, {"a": 2, "b": None}], title="t")
+    assert "0.1235" in repr(table) and "—" in repr(table) and "<th>a</th>" in table._repr_html_()
+    assert "metric" in repr(viz.Table.from_dict({"x": 1}))
