@@ -13,4 +13,10 @@ Small modules, one concern each (see README.md, "How the course is built"):
 Modules are imported on demand, so ``import course_lib`` stays cheap and TensorFlow is loaded only
 by the modules that need Keras.
 """
+import os as _os
+
+# Quieten TensorFlow's C++ start-up messages when course_lib is imported before Keras (the chapters
+# do so); a learner who wants them sets TF_CPP_MIN_LOG_LEVEL themselves.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 __version__ = "0.1.0"
