@@ -231,3 +231,287 @@ def fetch_mnist(destination: str | os.PathLike | None = None) -> Path:
     np.savez_compressed(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     read_mnist_npz(target, expect_full=True)  # prove the written file reads back
     return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Fashion-MNIST (chapter 08a): the same offline-first chain, plus the files Debian installs.
+# ---------------------------------------------------------------------------------------------
+
+FASHION_FILE = "fashion_mnist.npz"
+FASHION_SAMPLE_FILE = "fashion_mnist_sample.npz"
+#: Where ``apt-get install dataset-fashion-mnist`` puts the original Zalando files.
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: The four original files, in the IDX format of the MNIST web page (gzip-compressed).
+FASHION_IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+#: The ten Fashion-MNIST classes, in label order 0..9.
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+def fashion_mnist_source() -> DataSource | None:
+    """The source the last ``load_fashion_mnist()`` call used (None before the first call)."""
+    return _last_source.get("fashion_mnist")
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read one IDX file (``.gz`` or plain), the format of the original MNIST-style files.
+
+    The header is two zero bytes, a type byte (0x08 = unsigned bytes), the number of dimensions,
+    then each dimension as a big-endian 32-bit int; the values follow. Used by
+    ``load_fashion_mnist`` for the files Debian installs (chapter 08a).
+    """
+    import gzip
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path} does not exist (expected an IDX file there)")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as stream:
+            raw = stream.read()
+    except (OSError, EOFError) as error:
+        raise DatasetError(f"{path} is damaged or truncated ({type(error).__name__}: {error})") from error
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or not 1 <= raw[3] <= 3:
+        raise DatasetError(f"{path} is not an IDX file of unsigned bytes (its header is {raw[:4]!r})")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise DatasetError(f"{path} should hold {expected} bytes for shape {shape}, it holds {len(raw)}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _read_fashion_idx_dir(folder: Path):
+    arrays = {key: read_idx(folder / name) for key, name in FASHION_IDX_FILES.items()}
+    for split, count in (("train", 60000), ("test", 10000)):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if images.shape != (count, 28, 28) or labels.shape != (count,) or labels.max() > 9:
+            raise DatasetError(
+                f"the Fashion-MNIST files in {folder} are not the original ones: x_{split} has shape "
+                f"{images.shape} and y_{split} {labels.shape}, expected ({count}, 28, 28) and ({count},)"
+            )
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _keras_fashion_dir() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "fashion-mnist"
+
+
+def _keras_fashion_mnist():
+    import keras
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        return keras.datasets.fashion_mnist.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None):
+    """Load Fashion-MNIST (Zalando's 70,000 clothing images, MIT licence), offline first.
+
+    Same layout as ``load_mnist()``: ``((x_train, y_train), (x_test, y_test))``, uint8 images
+    (N, 28, 28) and labels 0..9 named by ``FASHION_CLASSES``. Looks, in order, at
+    ``$COURSE_DATA_DIR/fashion_mnist.npz``, ``data/fashion_mnist.npz``, the files of Debian's
+    package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), Keras's cache or
+    download, and finally the bundled sample ``data/fashion_mnist_sample.npz`` (announced).
+    ``fashion_mnist_source()`` tells which one was used. Chapter 08a uses it.
+    """
+    if allow_download is None:
+        allow_download = not config._flag("COURSE_OFFLINE")
+    candidates = []
+    env_dir = config.data_dir_from_env()
+    if env_dir is not None:
+        candidates.append(("env", env_dir / FASHION_FILE, "$COURSE_DATA_DIR"))
+    candidates.append(("course", config.DATA_DIR / FASHION_FILE, "the course's data/ folder"))
+    for kind, path, where in candidates:
+        if path.is_file():
+            data = read_mnist_npz(path, expect_full=True)
+            return _remember_fashion(DataSource(kind, str(path), True, f"full Fashion-MNIST from {where} ({path})"),
+                                     data, verbose)
+    debian = Path(DEBIAN_FASHION_DIR)
+    if all((debian / name).is_file() for name in FASHION_IDX_FILES.values()):
+        data = _read_fashion_idx_dir(debian)
+        return _remember_fashion(DataSource("debian", str(debian), True,
+                                            f"full Fashion-MNIST from Debian's dataset-fashion-mnist ({debian})"),
+                                 data, verbose)
+
+    cache = _keras_fashion_dir()
+    cached = all((cache / name).is_file() for name in FASHION_IDX_FILES.values())
+    if allow_download or cached:
+        try:
+            data = _keras_fashion_mnist()
+            return _remember_fashion(DataSource("keras", str(cache), True,
+                                                f"full Fashion-MNIST from the Keras cache ({cache})"), data, verbose)
+        except Exception as error:  # no network, proxy, partial file: all mean "use the sample"
+            reason = f"Keras could not load it ({type(error).__name__})"
+    else:
+        reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
+
+    sample = config.DATA_DIR / FASHION_SAMPLE_FILE
+    data = read_mnist_npz(sample)
+    (x_train, _), (x_test, _) = data
+    source = DataSource(
+        "sample", str(sample), False,
+        f"the bundled Fashion-MNIST sample ({len(x_train):,} training and {len(x_test):,} test images "
+        f"from {sample}), because the full set is not in $COURSE_DATA_DIR, data/, Debian's "
+        f"{DEBIAN_FASHION_DIR} or the Keras cache and {reason}, so accuracies will be several points "
+        "below the full dataset's; `apt-get install dataset-fashion-mnist` or data/README.md puts "
+        "the full set in place",
+    )
+    return _remember_fashion(source, data, verbose)
+
+
+def _remember_fashion(source: DataSource, data, verbose: bool):
+    _last_source["fashion_mnist"] = source
+    if verbose:
+        print(f"Fashion-MNIST source: {source.description}.")
+    return data
+
+
+def fetch_fashion_mnist(destination: str | os.PathLike | None = None) -> Path:
+    """Save the full Fashion-MNIST as ``destination/fashion_mnist.npz`` (default: data/).
+
+    Reads the Debian files when they are installed, otherwise downloads through Keras; a teacher
+    runs it once before class, like ``fetch_mnist``. Chapter 08a mentions it.
+    """
+    destination = Path(destination) if destination else config.DATA_DIR
+    destination.mkdir(parents=True, exist_ok=True)
+    debian = Path(DEBIAN_FASHION_DIR)
+    if all((debian / name).is_file() for name in FASHION_IDX_FILES.values()):
+        (x_train, y_train), (x_test, y_test) = _read_fashion_idx_dir(debian)
+    else:
+        (x_train, y_train), (x_test, y_test) = _keras_fashion_mnist()
+    target = destination / FASHION_FILE
+    np.savez_compressed(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    read_mnist_npz(target, expect_full=True)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Canvases of real MNIST digits for detection (chapter 08b) and segmentation (chapter 08c).
+# ---------------------------------------------------------------------------------------------
+
+#: Segmentation classes: 0 is the background, class ``d + 1`` is the digit ``d``.
+SEGMENT_CLASSES = ("background",) + tuple(str(digit) for digit in range(10))
+BACKGROUND = 0
+
+
+@dataclass
+class DigitCanvases:
+    """Canvases with several real digits each, and everything a detector or segmenter learns from.
+
+    * ``images``: float32 (N, S, S), ink in [0, 1] on a black background;
+    * ``boxes``: one float32 array (k, 4) per canvas, ``[x_min, y_min, x_max, y_max]`` in pixels,
+      the smallest rectangle around the digit's mask (``x_max`` and ``y_max`` exclusive, so the
+      width is ``x_max - x_min``);
+    * ``classes``: one int array (k,) per canvas, the digit (0..9) in each box;
+    * ``masks``: uint8 (N, S, S), 0 for background and ``d + 1`` where digit ``d`` has ink
+      (``SEGMENT_CLASSES`` names them);
+    * ``seed``: the seed that reproduces them.
+
+    Built by ``make_digit_canvases`` (chapter 08b explains it).
+    """
+
+    images: np.ndarray
+    boxes: list
+    classes: list
+    masks: np.ndarray
+    seed: int
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index):
+        """A slice of the canvases (``canvases[:100]``), still a ``DigitCanvases``."""
+        if not isinstance(index, slice):
+            raise TypeError(f"index DigitCanvases with a slice such as [:100], got {type(index).__name__}")
+        return DigitCanvases(self.images[index], self.boxes[index], self.classes[index],
+                             self.masks[index], self.seed)
+
+
+def _resize_digit(image: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear resize of one uint8 28x28 digit to ``size`` x ``size``, as floats in [0, 1]."""
+    from PIL import Image
+
+    resized = Image.fromarray(image).resize((size, size), Image.BILINEAR)
+    return np.asarray(resized, dtype=np.float32) / 255.0
+
+
+def make_digit_canvases(digit_images, digit_labels, count: int, canvas_size: int = 64,
+                        digits_per_canvas=(2, 4), digit_size=(20, 36), seed: int = 0,
+                        ink_threshold: float = 0.5, max_tries: int = 60) -> DigitCanvases:
+    """Place real MNIST digits at random positions and sizes on black canvases (chapters 08b, 08c).
+
+    Each canvas gets between ``digits_per_canvas[0]`` and ``digits_per_canvas[1]`` digits (inclusive),
+    each drawn from ``digit_images`` (uint8 (N, 28, 28)), resized to a square of a random side in
+    ``digit_size`` pixels, and put where its box does not touch an earlier digit's box (a digit
+    that finds no room after ``max_tries`` positions is left out, so a crowded canvas may hold fewer).
+    A pixel belongs to a digit's mask when the digit's ink there is at least ``ink_threshold``;
+    the digit's box is the smallest rectangle around its mask. The same ``seed`` gives the same
+    canvases. Use training digits for training canvases and test digits for test canvases.
+    """
+    digit_images = np.asarray(digit_images)
+    digit_labels = np.asarray(digit_labels)
+    if digit_images.ndim != 3 or digit_images.dtype != np.uint8:
+        raise ValueError(f"digit_images should be uint8 of shape (N, H, W), got {digit_images.dtype} {digit_images.shape}")
+    if digit_labels.shape != (len(digit_images),):
+        raise ValueError(f"digit_labels should have shape ({len(digit_images)},), got {digit_labels.shape}")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise ValueError(f"count should be a non-negative int, got {count!r}")
+    if isinstance(canvas_size, bool) or not isinstance(canvas_size, (int, np.integer)) or canvas_size < 8:
+        raise ValueError(f"canvas_size should be an int >= 8, got {canvas_size!r}")
+    low, high = _int_range(digits_per_canvas, "digits_per_canvas", minimum=0)
+    smallest, largest = _int_range(digit_size, "digit_size", minimum=4)
+    if largest > canvas_size:
+        raise ValueError(f"digit_size {digit_size!r} should not exceed canvas_size {canvas_size}")
+    if not 0 < ink_threshold < 1:
+        raise ValueError(f"ink_threshold should be in (0, 1), got {ink_threshold!r}")
+
+    rng = np.random.default_rng(seed)
+    images = np.zeros((count, canvas_size, canvas_size), np.float32)
+    masks = np.zeros((count, canvas_size, canvas_size), np.uint8)
+    all_boxes, all_classes = [], []
+    for n in range(count):
+        boxes, classes = [], []
+        for _ in range(rng.integers(low, high + 1)):
+            pick = rng.integers(len(digit_images))
+            size = int(rng.integers(smallest, largest + 1))
+            digit = _resize_digit(digit_images[pick], size)
+            ink = digit >= ink_threshold
+            if not ink.any():
+                continue
+            rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+            top, left = rows[0], cols[0]
+            height, width = rows[-1] + 1 - top, cols[-1] + 1 - left
+            for _ in range(max_tries):
+                y, x = (int(v) for v in rng.integers(0, canvas_size - size + 1, size=2))
+                box = (x + left, y + top, x + left + width, y + top + height)
+                # one pixel of clearance, so that no two masks touch
+                if all(box[0] > b[2] or b[0] > box[2] or box[1] > b[3] or b[1] > box[3] for b in boxes):
+                    break
+            else:
+                continue
+            region = images[n, y:y + size, x:x + size]
+            np.maximum(region, digit, out=region)
+            masks[n, y:y + size, x:x + size][ink] = int(digit_labels[pick]) + 1
+            boxes.append(box)
+            classes.append(int(digit_labels[pick]))
+        all_boxes.append(np.asarray(boxes, np.float32).reshape(-1, 4))
+        all_classes.append(np.asarray(classes, np.int64))
+    return DigitCanvases(images, all_boxes, all_classes, masks, int(seed))
+
+
+def _int_range(value, name: str, minimum: int):
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+            or value[0] < minimum or value[0] > value[1]):
+        raise ValueError(f"{name} should be (low, high) ints with {minimum} <= low <= high, got {value!r}")
+    return int(value[0]), int(value[1])
