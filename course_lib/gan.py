@@ -1,0 +1,678 @@
+"""Generative adversarial networks: DCGAN parts, a GAN ``keras.Model``, and tools to look inside.
+
+Chapter 06 explains the objective, chapter 07 trains a DCGAN on MNIST with the pieces here, and
+chapter 08d makes it class-conditional (choose the digit to draw).
+
+What lives here:
+
+* ``build_generator`` / ``build_discriminator``: the article's section 3.2 as Keras models
+  (noise → dense → transposed convolutions → 28×28×1 image; convolutions → probability "real").
+  Pass ``num_classes`` to get the class-conditional versions of chapter 08d.
+* ``GAN``: a ``keras.Model`` whose ``train_step`` plays one round of the minimax game per batch
+  (a discriminator step, then a generator step), so that ``gan.fit(images)`` trains both.
+* ``SampleGrid`` (samples from fixed noise after every epoch), ``GANCheckpoint`` and
+  ``restore_checkpoint`` (stop and resume training exactly where it was).
+* ``interpolate``, ``explore_latent`` and ``latent_explorer`` (walk through the noise space),
+  ``sample_quality`` and ``class_agreement`` (judge samples with an MNIST classifier).
+
+Backends: the models, the losses and every helper use ``keras``/``keras.ops`` only. Computing
+gradients is the one thing Keras 3 leaves to each backend; ``GAN`` implements it for TensorFlow
+(``_train_step_tensorflow``, the course's default backend) and says so plainly on any other.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+# --------------------------------------------------------------------------------------------
+# checking arguments
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} should be a positive int, got {value!r}")
+    return int(value)
+
+
+def _optional_classes(num_classes):
+    if num_classes is None:
+        return None
+    num_classes = _positive_int(num_classes, "num_classes")
+    if num_classes < 2:
+        raise ValueError(f"num_classes should be at least 2 (or None for an unconditional GAN), got {num_classes}")
+    return num_classes
+
+
+# --------------------------------------------------------------------------------------------
+# the two networks (chapter 07; conditional versions in chapter 08d)
+
+def build_generator(latent_dim: int = 64, num_classes: int | None = None, filters: int = 64,
+                    name: str | None = None) -> keras.Model:
+    """The DCGAN generator of chapter 07: noise z → dense → two transposed convolutions → 28×28×1.
+
+    z (``latent_dim`` numbers) goes through a dense layer to a 7×7×``filters`` block, then two
+    ``Conv2DTranspose`` layers with stride 2 double the size twice (7 → 14 → 28). Batch
+    normalisation and LeakyReLU sit between them; the last layer's sigmoid gives pixels in [0, 1],
+    the same scale as ``data.prepare_images``.
+
+    With ``num_classes`` (chapter 08d) the model takes ``[z, label]``: the label (an int) is
+    embedded as a vector and joined to z, so the generator learns to draw the digit it is asked for.
+    """
+    latent_dim = _positive_int(latent_dim, "latent_dim")
+    filters = _positive_int(filters, "filters")
+    num_classes = _optional_classes(num_classes)
+    z = keras.Input(shape=(latent_dim,), name="z")
+    inputs, x = z, z
+    if num_classes:
+        label = keras.Input(shape=(), dtype="int32", name="label")
+        embedded = layers.Embedding(num_classes, latent_dim, name="label_embedding")(label)
+        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, embedded])
+    x = layers.Dense(7 * 7 * filters, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Reshape((7, 7, filters))(x)
+    x = layers.Conv2DTranspose(filters // 2, 4, strides=2, padding="same", use_bias=False)(x)  # 14×14
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.2)(x)
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="image")(x)  # 28×28
+    default = "conditional_generator" if num_classes else "generator"
+    return keras.Model(inputs, image, name=name or default)
+
+
+def build_discriminator(num_classes: int | None = None, filters: int = 64, dropout: float = 0.3,
+                        input_shape=IMAGE_SHAPE, name: str | None = None) -> keras.Model:
+    """The DCGAN discriminator of chapter 07: three strided convolutions → dense → P(real).
+
+    Each ``Conv2D`` with stride 2 halves the image (28 → 14 → 7 → 4), so that the last features
+    each see most of the digit and the verdict can judge its overall shape, not only its strokes.
+    LeakyReLU keeps a gradient for negative inputs, which the generator needs to learn from the
+    discriminator's verdict. The output is one probability per image, through a sigmoid.
+
+    With ``num_classes`` (chapter 08d) the model takes ``[image, label]`` and adds to its score
+    the dot product of the image features with a learned vector for the label (a "projection"
+    discriminator): an image that looks like a good 3 but was labelled 7 scores low.
+    """
+    filters = _positive_int(filters, "filters")
+    num_classes = _optional_classes(num_classes)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout should be in [0, 1), got {dropout!r}")
+    image = keras.Input(shape=tuple(input_shape), name="image")
+    x = layers.Conv2D(filters // 2, 4, strides=2, padding="same")(image)  # 14×14
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)  # 7×7
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Conv2D(2 * filters, 3, strides=2, padding="same")(x)  # 4×4: each unit sees most of the digit
+    x = layers.LeakyReLU(0.2)(x)
+    features = layers.Flatten()(x)
+    if dropout:
+        features = layers.Dropout(dropout)(features)
+    score = layers.Dense(1, name="realness")(features)
+    inputs = image
+    if num_classes:
+        label = keras.Input(shape=(), dtype="int32", name="label")
+        label_vector = layers.Embedding(num_classes, features.shape[-1], name="label_projection")(label)
+        match = layers.Dot(axes=1, name="label_match")([features, label_vector])
+        score = layers.Add()([score, match])
+        inputs = [image, label]
+    probability = layers.Activation("sigmoid", name="p_real")(score)
+    default = "conditional_discriminator" if num_classes else "discriminator"
+    return keras.Model(inputs, probability, name=name or default)
+
+
+# --------------------------------------------------------------------------------------------
+# the losses (chapter 06 derives them)
+
+def discriminator_loss(p_real, p_fake, label_smoothing: float = 0.0):
+    """−[mean log D(x) + mean log(1 − D(G(z)))]: the discriminator ascends V by descending this.
+
+    ``label_smoothing`` (e.g. 0.1) asks for D(x) = 0.9 instead of 1 on real images, a common trick
+    that keeps the discriminator from becoming over-confident (chapter 07).
+    """
+    real_target = ops.ones_like(p_real) * (1.0 - label_smoothing)
+    return (ops.mean(ops.binary_crossentropy(real_target, p_real))
+            + ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake)))
+
+
+def generator_loss(p_fake, kind: str = "non_saturating"):
+    """The generator's loss from D's verdict on its samples (chapter 06 compares the two kinds).
+
+    ``"minimax"``: mean log(1 − D(G(z))), the article's formula, which the generator minimises;
+    its gradient vanishes while D easily rejects the samples, i.e. at the start of training.
+    ``"non_saturating"``: −mean log D(G(z)), same fixed point, strong gradient early on.
+    """
+    if kind == "non_saturating":
+        return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))
+    if kind == "minimax":
+        return -ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
+    raise ValueError(f"kind should be 'non_saturating' or 'minimax', got {kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# the GAN model
+
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other by ``fit`` (chapters 06–08d).
+
+    ``train_step`` plays one round of the game per batch of real images:
+
+    1. **discriminator step**: draw z, make G(z); push D(x) towards 1 and D(G(z)) towards 0;
+    2. **generator step**: draw fresh z; push D(G(z)) towards 1, changing only G's weights.
+
+    Train with ``gan.fit(images, ...)``, or ``gan.fit(images, labels, ...)`` when the networks
+    are class-conditional (built with ``num_classes``). The logs show ``d_loss``, ``g_loss``,
+    ``d_real`` (mean D(x)) and ``d_fake`` (mean D(G(z))). ``step`` counts generator updates, and
+    survives ``GANCheckpoint``/``restore_checkpoint``.
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int | None = None,
+                 num_classes: int | None = None, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        for name, model in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(model, keras.Model):
+                raise TypeError(f"{name} should be a keras.Model, got {type(model).__name__}")
+        gen_inputs = generator.inputs
+        conditional = len(gen_inputs) == 2
+        if num_classes is None and conditional:
+            raise ValueError("the generator takes [z, label]: pass num_classes to GAN as well")
+        if num_classes is not None and not conditional:
+            raise ValueError(f"num_classes={num_classes} was given but the generator takes only z; "
+                             "build it with build_generator(num_classes=...)")
+        if len(discriminator.inputs) != len(gen_inputs):
+            raise ValueError("the generator and the discriminator should both be conditional (take a label) "
+                             f"or both not; the generator has {len(gen_inputs)} input(s), the discriminator "
+                             f"{len(discriminator.inputs)}")
+        inferred = int(gen_inputs[0].shape[-1])
+        if latent_dim is not None and int(latent_dim) != inferred:
+            raise ValueError(f"latent_dim={latent_dim} but the generator's noise input has {inferred} numbers")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = inferred
+        self.num_classes = _optional_classes(num_classes)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True  # both networks are functional models, built already
+
+    def compile(self, d_optimizer=None, g_optimizer=None, generator_loss_kind: str = "non_saturating",
+                label_smoothing: float = 0.0, **kwargs):
+        """Give each network its own optimizer (defaults: Adam, learning rate 2e-4, β1 = 0.5).
+
+        ``generator_loss_kind``: ``"non_saturating"`` (default) or ``"minimax"`` (chapter 06).
+        """
+        if generator_loss_kind not in ("non_saturating", "minimax"):
+            raise ValueError(f"generator_loss_kind should be 'non_saturating' or 'minimax', got {generator_loss_kind!r}")
+        if not 0.0 <= label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing should be in [0, 0.5), got {label_smoothing!r}")
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        for name, optimizer in (("d_optimizer", self.d_optimizer), ("g_optimizer", self.g_optimizer)):
+            if not isinstance(optimizer, keras.optimizers.Optimizer):
+                raise TypeError(f"{name} should be a keras optimizer, got {type(optimizer).__name__}")
+        # Build the optimizers' slots now, so that a checkpoint can be loaded before any training.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.generator_loss_kind = generator_loss_kind
+        self.label_smoothing = float(label_smoothing)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    @property
+    def step(self) -> int:
+        """How many generator updates have been made (the optimizer's iteration counter)."""
+        if not hasattr(self, "g_optimizer"):
+            return 0
+        return int(ops.convert_to_numpy(self.g_optimizer.iterations))
+
+    def call(self, inputs, training=False):
+        """``gan(z)`` or ``gan([z, labels])`` draws images with the generator."""
+        return self.generator(inputs, training=training)
+
+    # -- drawing noise and samples ------------------------------------------------------------
+    def _noise(self, batch_size):
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def _random_labels(self, batch_size):
+        return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
+
+    def _generate(self, z, labels, training):
+        return self.generator([z, labels] if self.num_classes else z, training=training)
+
+    def _judge(self, images, labels, training):
+        return self.discriminator([images, labels] if self.num_classes else images, training=training)
+
+    def generate(self, count: int | None = None, z=None, labels=None, seed: int = 0) -> np.ndarray:
+        """Draw images as a NumPy array (N, 28, 28, 1): from given noise ``z`` or ``count`` new draws.
+
+        Conditional GANs need ``labels`` (N ints); drawing is reproducible through ``seed``.
+        """
+        if z is None:
+            count = _positive_int(count, "count")
+            z = np.random.default_rng(seed).normal(size=(count, self.latent_dim)).astype("float32")
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z should have shape (N, {self.latent_dim}), got {z.shape}")
+        inputs = z
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("this GAN is conditional: pass labels (one int per image) to generate()")
+            labels = np.asarray(labels).astype("int32").reshape(-1)
+            if labels.shape != (len(z),):
+                raise ValueError(f"labels should hold one int per image ({len(z)}), got shape {labels.shape}")
+            if labels.min() < 0 or labels.max() >= self.num_classes:
+                raise ValueError(f"labels should lie in 0..{self.num_classes - 1}, got {labels.min()}..{labels.max()}")
+            inputs = [z, labels]
+        return np.asarray(self.generator.predict(inputs, batch_size=512, verbose=0))
+
+    # -- one round of the game ------------------------------------------------------------------
+    def _unpack(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("a conditional GAN trains on (images, labels): call fit(images, labels)")
+            labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
+        return images, labels
+
+    def _record(self, d_loss, g_loss, p_real, p_fake):
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(p_real))
+        self.d_fake_tracker.update_state(ops.mean(p_fake))
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            return self._train_step_tensorflow(data)
+        raise NotImplementedError(
+            f"GAN.train_step computes gradients with TensorFlow's GradientTape; the Keras backend is "
+            f"{backend!r}. Run with KERAS_BACKEND=tensorflow (the course default)."
+        )
+
+    def _train_step_tensorflow(self, data):
+        """TensorFlow-specific: gradients through ``tf.GradientTape`` (everything else is keras.ops)."""
+        import tensorflow as tf
+
+        real, labels = self._unpack(data)
+        batch_size = ops.shape(real)[0]
+        fake_labels = self._random_labels(batch_size) if self.num_classes else None
+
+        # 1. discriminator step: real → 1, fake → 0
+        z = self._noise(batch_size)
+        with tf.GradientTape() as tape:
+            fake = self._generate(z, fake_labels, training=True)
+            p_real = self._judge(real, labels, training=True)
+            p_fake = self._judge(fake, fake_labels, training=True)
+            d_loss = discriminator_loss(p_real, p_fake, self.label_smoothing)
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(d_loss, d_vars), d_vars)
+
+        # 2. generator step: fresh noise, make D say "real"
+        z = self._noise(batch_size)
+        with tf.GradientTape() as tape:
+            fake = self._generate(z, fake_labels, training=True)
+            p_fake_g = self._judge(fake, fake_labels, training=True)
+            g_loss = generator_loss(p_fake_g, self.generator_loss_kind)
+        g_vars = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
+        return self._record(d_loss, g_loss, p_real, p_fake)
+
+
+# --------------------------------------------------------------------------------------------
+# callbacks: sample grids and checkpoints
+
+def image_grid(images, ncols: int = 8, pad: int = 1) -> np.ndarray:
+    """Tile a batch (N, H, W[, 1]) into one 2-D picture, ``ncols`` images per row (chapter 07)."""
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"images should be a non-empty batch shaped (N, H, W) or (N, H, W, 1), got {images.shape}")
+    ncols = min(_positive_int(ncols, "ncols"), len(images))
+    nrows = math.ceil(len(images) / ncols)
+    height, width = images.shape[1:]
+    grid = np.ones((nrows * (height + pad) - pad, ncols * (width + pad) - pad), dtype="float32")
+    for index, image in enumerate(images):
+        row, col = divmod(index, ncols)
+        grid[row * (height + pad): row * (height + pad) + height, col * (width + pad): col * (width + pad) + width] = image
+    return grid
+
+
+def _in_notebook() -> bool:
+    from course_lib.train import _in_notebook as check
+
+    return check()
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, draw samples from the same fixed noise and keep the grid (chapter 07).
+
+    Fixed noise means each cell of the grid follows one z through training, so a learner sees
+    the same "digit" sharpen epoch by epoch. ``grids`` holds one 2-D array per epoch; in a notebook
+    the latest grid replaces the previous one in place.
+    """
+
+    def __init__(self, count: int = 32, ncols: int = 8, labels=None, seed: int = 123):
+        super().__init__()
+        self.count = _positive_int(count, "count")
+        self.ncols = _positive_int(ncols, "ncols")
+        self.labels = None if labels is None else np.asarray(labels).astype("int32").reshape(-1)
+        if self.labels is not None and len(self.labels) != self.count:
+            raise ValueError(f"labels should hold count={self.count} ints, got {len(self.labels)}")
+        self.seed = seed
+        self.grids: list[np.ndarray] = []
+        self.epochs: list[int] = []
+        self._noise = None
+        self._handle = None
+
+    def set_model(self, model):
+        if not isinstance(model, GAN):
+            raise TypeError(f"SampleGrid works with a course_lib.gan.GAN, got {type(model).__name__}")
+        super().set_model(model)
+        if self._noise is None:
+            self._noise = np.random.default_rng(self.seed).normal(size=(self.count, model.latent_dim)).astype("float32")
+
+    def on_epoch_end(self, epoch, logs=None):
+        samples = self.model.generate(z=self._noise, labels=self.labels)
+        self.grids.append(image_grid(samples, self.ncols))
+        self.epochs.append(epoch + 1)
+        if _in_notebook():
+            self._draw()
+
+    def _draw(self):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        figure, axis = plt.subplots(figsize=(self.ncols * 0.6, 0.6 * math.ceil(self.count / self.ncols) + 0.4))
+        axis.imshow(self.grids[-1], cmap="gray", vmin=0, vmax=1)
+        axis.set_title(f"samples from fixed noise after epoch {self.epochs[-1]}")
+        axis.axis("off")
+        plt.close(figure)
+        if self._handle is None:
+            self._handle = display(figure, display_id=True)
+        else:
+            self._handle.update(figure)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop ``fit`` after the epoch that would otherwise overrun ``seconds`` (chapters 07, 08d, 08e).
+
+    After each epoch it predicts the next epoch's end from the slowest epoch so far and stops
+    training if that would pass the budget, so a run on a slow or busy machine stays within it
+    (with fewer epochs) instead of taking twice as long. ``seconds`` counts ``fit``'s wall time,
+    callbacks included; ``epochs_run`` and ``stopped_early`` tell afterwards what happened.
+    """
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        if not seconds > 0:
+            raise ValueError(f"seconds should be positive, got {seconds!r}")
+        self.seconds = float(seconds)
+        self.epochs_run = 0
+        self.stopped_early = False
+        self.elapsed = 0.0
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        self._start = self._last = time.perf_counter()
+        self._slowest = 0.0
+        self.epochs_run, self.stopped_early = 0, False
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        now = time.perf_counter()
+        self._slowest = max(self._slowest, now - self._last)
+        self._last = now
+        self.epochs_run += 1
+        self.elapsed = now - self._start
+        if self.elapsed + self._slowest > self.seconds:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        import time
+
+        self.elapsed = time.perf_counter() - self._start
+
+
+CHECKPOINT_WEIGHTS = "gan.weights.h5"
+CHECKPOINT_STATE = "gan_state.json"
+
+
+class GANCheckpoint(keras.callbacks.Callback):
+    """Save everything needed to resume after every epoch (chapter 07).
+
+    ``directory/gan.weights.h5`` holds both networks' weights, both optimizers' state (Adam's
+    moving averages and its iteration counter, i.e. the step) and the noise generator's state;
+    ``directory/gan_state.json`` records the epoch and step in words a person can read.
+    ``restore_checkpoint`` loads both. The files are written to a temporary name and renamed, so an
+    interruption in the middle of saving never leaves a damaged checkpoint.
+    """
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = Path(directory)
+
+    def on_epoch_end(self, epoch, logs=None):
+        save_checkpoint(self.model, self.directory, epoch=epoch + 1)
+
+
+def save_checkpoint(gan: GAN, directory, epoch: int) -> Path:
+    """Write ``gan``'s weights, optimizer state and step to ``directory`` (see ``GANCheckpoint``)."""
+    if not isinstance(gan, GAN):
+        raise TypeError(f"gan should be a course_lib.gan.GAN, got {type(gan).__name__}")
+    if not hasattr(gan, "g_optimizer"):
+        raise ValueError("compile the GAN before saving it: the optimizers are part of the checkpoint")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / ("tmp_" + CHECKPOINT_WEIGHTS)
+    gan.save_weights(temporary)
+    temporary.replace(directory / CHECKPOINT_WEIGHTS)
+    state = {"epoch": int(epoch), "step": gan.step}
+    (directory / ("tmp_" + CHECKPOINT_STATE)).write_text(json.dumps(state))
+    (directory / ("tmp_" + CHECKPOINT_STATE)).replace(directory / CHECKPOINT_STATE)
+    return directory / CHECKPOINT_WEIGHTS
+
+
+def restore_checkpoint(gan: GAN, directory) -> dict:
+    """Load a checkpoint written by ``GANCheckpoint`` into a compiled ``gan`` built the same way.
+
+    Returns ``{"epoch": ..., "step": ...}``; continue with ``gan.fit(..., initial_epoch=epoch)``.
+    When the directory holds no checkpoint, returns epoch 0 and step 0 and changes nothing, so the
+    same cell starts a fresh run or resumes an interrupted one.
+    """
+    if not isinstance(gan, GAN):
+        raise TypeError(f"gan should be a course_lib.gan.GAN, got {type(gan).__name__}")
+    if not hasattr(gan, "g_optimizer"):
+        raise ValueError("compile the GAN before restoring: the checkpoint holds optimizer state too")
+    directory = Path(directory)
+    weights, state_file = directory / CHECKPOINT_WEIGHTS, directory / CHECKPOINT_STATE
+    if not weights.is_file() or not state_file.is_file():
+        return {"epoch": 0, "step": 0}
+    gan.load_weights(weights)
+    state = json.loads(state_file.read_text())
+    if state.get("step") != gan.step:
+        raise ValueError(f"{state_file} says step {state.get('step')} but the weights file holds step {gan.step}; "
+                         "the two files come from different runs")
+    return {"epoch": int(state["epoch"]), "step": int(state["step"])}
+
+
+# --------------------------------------------------------------------------------------------
+# walking through the latent space (chapter 07)
+
+def interpolate(z_start, z_end, steps: int = 8, method: str = "linear") -> np.ndarray:
+    """Points from ``z_start`` to ``z_end`` (both included): shape (steps, latent_dim).
+
+    ``"linear"``: straight line. ``"slerp"``: along the great circle, keeping the length that
+    Gaussian noise of this dimension usually has (a straight line passes through shorter vectors,
+    which the generator rarely saw during training).
+    """
+    a = np.asarray(z_start, dtype="float64").reshape(-1)
+    b = np.asarray(z_end, dtype="float64").reshape(-1)
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError(f"z_start and z_end should be vectors of the same length, got shapes {a.shape} and {b.shape}")
+    steps = _positive_int(steps, "steps")
+    if steps < 2:
+        raise ValueError(f"steps should be at least 2 (the two ends), got {steps}")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if method == "linear":
+        return ((1 - t) * a + t * b).astype("float32")
+    if method == "slerp":
+        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
+        omega = np.arccos(np.clip(cos, -1.0, 1.0))
+        if omega < 1e-6:  # (nearly) the same direction: slerp is the straight line
+            return ((1 - t) * a + t * b).astype("float32")
+        return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype("float32")
+    raise ValueError(f"method should be 'linear' or 'slerp', got {method!r}")
+
+
+def latent_directions(latent_dim: int, count: int = 4, seed: int = 0) -> np.ndarray:
+    """``count`` random orthonormal directions in the latent space, (count, latent_dim)."""
+    latent_dim, count = _positive_int(latent_dim, "latent_dim"), _positive_int(count, "count")
+    if count > latent_dim:
+        raise ValueError(f"count should be at most latent_dim={latent_dim}, got {count}")
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(latent_dim, count)))
+    return q.T.astype("float32")
+
+
+def explore_latent(generator: keras.Model, seed: int = 0, amounts=(), directions=None, label=None):
+    """The latent explorer's computation, without the widget (chapter 07): returns (z, image).
+
+    z = base noise drawn from ``seed`` + Σ amounts[i] · directions[i]; image = G(z), shape (28, 28).
+    The widget in ``latent_explorer`` only calls this; a test or a notebook cell can call it too.
+    """
+    if not isinstance(generator, keras.Model):
+        raise TypeError(f"generator should be a keras.Model, got {type(generator).__name__}")
+    latent_dim = int(generator.inputs[0].shape[-1])
+    z = np.random.default_rng(seed).normal(size=latent_dim).astype("float32")
+    amounts = np.asarray(amounts, dtype="float32").reshape(-1)
+    if amounts.size:
+        if directions is None:
+            directions = latent_directions(latent_dim, len(amounts))
+        directions = np.asarray(directions, dtype="float32")
+        if directions.shape != (len(amounts), latent_dim):
+            raise ValueError(f"directions should have shape ({len(amounts)}, {latent_dim}) to match amounts, "
+                             f"got {directions.shape}")
+        z = z + amounts @ directions
+    inputs = z[None]
+    if len(generator.inputs) == 2:
+        if label is None:
+            raise ValueError("this generator is conditional: pass label (the digit to draw)")
+        inputs = [inputs, np.array([int(label)], dtype="int32")]
+    image = ops.convert_to_numpy(generator(inputs, training=False))[0, ..., 0]
+    return z, image
+
+
+def latent_explorer(generator: keras.Model, count: int = 4, limit: float = 3.0):
+    """An ipywidgets explorer (chapter 07): a seed slider and ``count`` direction sliders.
+
+    Moving a slider calls ``explore_latent`` and redraws the digit. Returns the widget box; its
+    ``compute()`` returns the image for the sliders' current values (no drawing, so a notebook
+    cell or a test can check it) and ``update()`` is what the sliders call (computes and draws).
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    latent_dim = int(generator.inputs[0].shape[-1])
+    directions = latent_directions(latent_dim, count)
+    seed = widgets.IntSlider(value=0, min=0, max=999, description="seed")
+    sliders = [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description=f"dir {i + 1}")
+               for i in range(count)]
+    out = widgets.Output()
+
+    def compute():
+        return explore_latent(generator, seed.value, [s.value for s in sliders], directions)[1]
+
+    def update(*_):
+        image = compute()
+        with out:
+            out.clear_output(wait=True)
+            figure, axis = plt.subplots(figsize=(2.5, 2.5))
+            axis.imshow(image, cmap="gray", vmin=0, vmax=1)
+            axis.axis("off")
+            plt.show()
+        return image
+
+    for widget in (seed, *sliders):
+        widget.observe(update, names="value")
+    box = widgets.HBox([widgets.VBox([seed, *sliders]), out])
+    box.update, box.compute = update, compute
+    return box
+
+
+# --------------------------------------------------------------------------------------------
+# judging samples with a classifier (chapters 07 and 08d)
+
+def train_digit_classifier(x_train, y_train, epochs: int = 1, batch_size: int = 128, peak_learning_rate: float = 5e-3):
+    """Train chapter 05's improved CNN as the judge of generated digits (chapters 07 and 08d).
+
+    Adam with the one-cycle schedule of chapter 05; one epoch on the full MNIST reaches about 0.99.
+    ``x_train``: (N, 28, 28, 1) floats in [0, 1]; ``y_train``: N labels. Returns the trained model.
+    """
+    from course_lib import models
+
+    x_train = np.asarray(x_train, dtype="float32")
+    if x_train.ndim != 4 or x_train.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"x_train should have shape (N, 28, 28, 1), got {x_train.shape}")
+    if len(y_train) != len(x_train):
+        raise ValueError(f"y_train should hold one label per image ({len(x_train)}), got {len(y_train)}")
+    epochs, batch_size = _positive_int(epochs, "epochs"), _positive_int(batch_size, "batch_size")
+    steps = max(2, epochs * math.ceil(len(x_train) / batch_size))
+    classifier = models.build_improved_cnn()
+    classifier.compile(optimizer=keras.optimizers.Adam(models.one_cycle_schedule(peak_learning_rate, steps)),
+                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    classifier.fit(x_train, np.asarray(y_train), batch_size=batch_size, epochs=epochs, verbose=0)
+    return classifier
+
+
+def _probabilities(classifier, images):
+    if not callable(getattr(classifier, "predict", None)):
+        raise TypeError(f"classifier should be a Keras model with predict(), got {type(classifier).__name__}")
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"images should be a non-empty batch (N, 28, 28[, 1]), got shape {images.shape}")
+    return np.asarray(classifier.predict(images, batch_size=1000, verbose=0))
+
+
+def sample_quality(classifier, images, threshold: float = 0.9) -> dict:
+    """How convincing and how varied a batch of digits is, in a classifier's eyes (chapter 07).
+
+    Returns ``confident_share`` (share of images whose top class has probability ≥ ``threshold``:
+    does it look like some digit?), ``class_shares`` (share predicted as each class: all ten drawn?)
+    and ``min_class_share`` (the rarest class's share; near 0 means mode collapse, about 0.09–0.11
+    for real MNIST).
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold should be in (0, 1), got {threshold!r}")
+    probabilities = _probabilities(classifier, images)
+    predicted = probabilities.argmax(axis=1)
+    shares = np.bincount(predicted, minlength=probabilities.shape[1]) / len(predicted)
+    return {
+        "confident_share": float(np.mean(probabilities.max(axis=1) >= threshold)),
+        "class_shares": shares,
+        "min_class_share": float(shares.min()),
+    }
+
+
+def class_agreement(classifier, images, labels) -> float:
+    """Share of images the classifier assigns to the class they were asked to show (chapter 08d)."""
+    probabilities = _probabilities(classifier, images)
+    labels = np.asarray(labels).reshape(-1)
+    if labels.shape != (len(probabilities),):
+        raise ValueError(f"labels should hold one class per image ({len(probabilities)}), got shape {labels.shape}")
+    return float(np.mean(probabilities.argmax(axis=1) == labels))

@@ -1,0 +1,273 @@
+"""Tests of course_lib.gan (chapters 06, 07, 08d) and course_lib.translation (chapter 08e)."""
+import json
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from course_lib import gan, scratch, translation
+from course_lib.checks import dcgan as dcgan_checks
+from course_lib.checks import gan_objective as objective_checks
+from course_lib.checks import generation as generation_checks
+from course_lib.checks import translation as translation_checks
+
+probabilities = arrays(np.float64, st.integers(1, 30), elements=st.floats(0.001, 0.999))
+
+
+# --- the value function ----------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(probabilities, probabilities)
+def test_gan_value_matches_closed_form(d_real, d_fake):
+    expected = sum(np.log(d_real)) / len(d_real) + sum(np.log(1 - d_fake)) / len(d_fake)
+    assert np.isclose(scratch.gan_value(d_real, d_fake), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_gan_value_special_points_and_errors():
+    assert np.isclose(scratch.gan_value([0.5] * 3, [0.5] * 7), -np.log(4))
+    with pytest.raises(ValueError, match="d_real contains 0"):
+        scratch.gan_value([0.0, 0.5], [0.5])
+    with pytest.raises(ValueError, match="d_fake contains 1"):
+        scratch.gan_value([0.5], [1.0])
+    assert np.isfinite(scratch.gan_value([0.0], [1.0], eps=1e-7))
+    with pytest.raises(ValueError, match="logits"):
+        scratch.gan_value([2.0], [0.5])
+
+
+def test_losses_are_minus_the_value():
+    d_real, d_fake = np.array([[0.9], [0.6]]), np.array([[0.2], [0.4]])
+    d_loss = float(keras.ops.convert_to_numpy(gan.discriminator_loss(d_real, d_fake)))
+    assert np.isclose(d_loss, -scratch.gan_value(d_real, d_fake), atol=1e-5)
+    minimax = float(keras.ops.convert_to_numpy(gan.generator_loss(d_fake, "minimax")))
+    assert np.isclose(minimax, np.mean(np.log(1 - d_fake)), atol=1e-5)
+    non_saturating = float(keras.ops.convert_to_numpy(gan.generator_loss(d_fake)))
+    assert np.isclose(non_saturating, -np.mean(np.log(d_fake)), atol=1e-5)
+    with pytest.raises(ValueError, match="kind"):
+        gan.generator_loss(d_fake, "wasserstein")
+
+
+# --- the networks and the GAN model ----------------------------------------------------------
+
+def _small_gan(num_classes=None, seed=0):
+    keras.utils.set_random_seed(seed)
+    model = gan.GAN(gan.build_generator(8, num_classes=num_classes, filters=8),
+                    gan.build_discriminator(num_classes=num_classes, filters=8), num_classes=num_classes)
+    model.compile()
+    return model
+
+
+def _weights(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+def test_network_shapes():
+    generator = gan.build_generator(16)
+    assert generator.output_shape == (None, 28, 28, 1)
+    discriminator = gan.build_discriminator()
+    assert discriminator.output_shape == (None, 1)
+    images = gan.GAN(generator, discriminator).generate(3)
+    assert images.shape == (3, 28, 28, 1) and images.min() >= 0 and images.max() <= 1
+    with pytest.raises(ValueError, match="latent_dim"):
+        gan.build_generator(0)
+
+
+def test_conditional_shapes_and_validation():
+    model = _small_gan(num_classes=10)
+    images = model.generate(4, labels=[0, 3, 9, 3])
+    assert images.shape == (4, 28, 28, 1)
+    p = model.discriminator([images, np.array([0, 3, 9, 3])])
+    assert tuple(p.shape) == (4, 1)
+    with pytest.raises(ValueError, match="labels"):
+        model.generate(2)
+    with pytest.raises(ValueError, match="0..9"):
+        model.generate(2, labels=[1, 10])
+    with pytest.raises(ValueError, match="num_classes"):
+        gan.GAN(gan.build_generator(8, num_classes=10), gan.build_discriminator(num_classes=10))
+    with pytest.raises(ValueError, match="both be conditional"):
+        gan.GAN(gan.build_generator(8), gan.build_discriminator(num_classes=10))
+
+
+def test_train_step_updates_both_networks_and_counts_steps():
+    model = _small_gan()
+    g_before, d_before = _weights(model.generator), _weights(model.discriminator)
+    images = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
+    history = model.fit(images, batch_size=16, epochs=1, verbose=0).history
+    assert model.step == 4 and int(model.d_optimizer.iterations) == 4
+    for before, after in ((g_before, _weights(model.generator)), (d_before, _weights(model.discriminator))):
+        changed = [not np.allclose(b, a) for b, a in zip(before, after)]
+        assert sum(changed) >= len(changed) // 2   # most of the weights (kernels at least) moved
+    assert set(history) >= {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v[-1]) for v in history.values())
+
+
+def test_conditional_gan_trains_on_images_and_labels():
+    model = _small_gan(num_classes=10)
+    images = np.random.default_rng(1).random((32, 28, 28, 1)).astype("float32")
+    labels = np.arange(32) % 10
+    model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+    assert model.step == 2
+    with pytest.raises(ValueError, match="fit\\(images, labels\\)"):
+        model.fit(images, batch_size=16, epochs=1, verbose=0)
+
+
+def test_checkpoint_restores_weights_optimizer_state_and_step(tmp_path):
+    images = np.random.default_rng(2).random((48, 28, 28, 1)).astype("float32")
+    model = _small_gan(seed=0)
+    model.fit(images, batch_size=16, epochs=2, verbose=0, callbacks=[gan.GANCheckpoint(tmp_path)])
+    assert json.loads((tmp_path / gan.CHECKPOINT_STATE).read_text()) == {"epoch": 2, "step": 6}
+
+    fresh = _small_gan(seed=1)   # different initial weights
+    assert fresh.step == 0
+    assert not all(np.allclose(a, b) for a, b in zip(_weights(model), _weights(fresh)))
+    state = gan.restore_checkpoint(fresh, tmp_path)
+    assert state == {"epoch": 2, "step": 6} and fresh.step == 6
+    for a, b in zip(_weights(model), _weights(fresh)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(model.g_optimizer.variables + model.d_optimizer.variables,
+                    fresh.g_optimizer.variables + fresh.d_optimizer.variables):
+        np.testing.assert_array_equal(np.array(a), np.array(b))   # Adam's moments and counters
+    z = np.random.default_rng(3).normal(size=(4, 8)).astype("float32")
+    np.testing.assert_allclose(model.generate(z=z), fresh.generate(z=z), atol=1e-6)
+
+    # resuming continues from the saved step and epoch
+    history = fresh.fit(images, batch_size=16, initial_epoch=state["epoch"], epochs=3, verbose=0,
+                        callbacks=[gan.GANCheckpoint(tmp_path)])
+    assert len(history.history["d_loss"]) == 1 and fresh.step == 9
+    assert json.loads((tmp_path / gan.CHECKPOINT_STATE).read_text()) == {"epoch": 3, "step": 9}
+
+
+def test_restore_without_checkpoint_starts_fresh(tmp_path):
+    model = _small_gan()
+    assert gan.restore_checkpoint(model, tmp_path / "nothing_here") == {"epoch": 0, "step": 0}
+    with pytest.raises(TypeError):
+        gan.restore_checkpoint("not a gan", tmp_path)
+
+
+def test_sample_grid_and_time_budget():
+    model = _small_gan()
+    images = np.random.default_rng(4).random((32, 28, 28, 1)).astype("float32")
+    grid_callback = gan.SampleGrid(count=6, ncols=3)
+    budget = gan.TimeBudget(seconds=1e-3)
+    model.fit(images, batch_size=16, epochs=5, verbose=0, callbacks=[grid_callback, budget])
+    assert budget.stopped_early and budget.epochs_run == 1
+    assert len(grid_callback.grids) == 1 and grid_callback.grids[0].shape == (2 * 28 + 1, 3 * 28 + 2)
+
+
+def test_interpolation_and_explorer():
+    a, b = np.zeros(4), np.array([3.0, 0, 0, 4.0])
+    line = gan.interpolate(a, b, steps=5)
+    assert line.shape == (5, 4) and np.allclose(line[2], [1.5, 0, 0, 2])
+    u, v = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    arc = gan.interpolate(u, v, steps=3, method="slerp")
+    assert np.allclose(np.linalg.norm(arc, axis=1), 1.0) and np.allclose(arc[1], [np.sqrt(0.5)] * 2)
+    with pytest.raises(ValueError, match="method"):
+        gan.interpolate(u, v, method="cubic")
+    model = _small_gan()
+    z0, image0 = gan.explore_latent(model.generator, seed=5)
+    z1, image1 = gan.explore_latent(model.generator, seed=5, amounts=[2.0, 0.0])
+    assert image0.shape == (28, 28)
+    directions = gan.latent_directions(8, 2)
+    assert np.allclose(directions @ directions.T, np.eye(2), atol=1e-6)
+    assert np.allclose(z1 - z0, 2.0 * directions[0], atol=1e-5)
+    assert not np.allclose(image0, image1)
+    box = gan.latent_explorer(model.generator, count=2)
+    assert box.update().shape == (28, 28)
+    box.children[0].children[1].value = 1.5   # move slider "dir 1"
+    assert np.allclose(box.compute(), gan.explore_latent(model.generator, 0, [1.5, 0.0], directions)[1], atol=1e-6)
+
+
+def test_sample_quality_and_agreement_on_a_fake_classifier():
+    class Fixed:
+        def __init__(self, probabilities):
+            self.probabilities = probabilities
+
+        def predict(self, images, **kwargs):
+            return self.probabilities[: len(images)]
+
+    probabilities = np.full((4, 10), 0.01)
+    probabilities[[0, 1, 2, 3], [3, 3, 7, 1]] = [0.91, 0.5, 0.95, 0.9]
+    quality = gan.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28, 1)))
+    assert quality["confident_share"] == 0.75 and quality["min_class_share"] == 0.0
+    assert quality["class_shares"][3] == 0.5
+    assert gan.class_agreement(Fixed(probabilities), np.zeros((4, 28, 28)), [3, 0, 7, 1]) == 0.75
+
+
+# --- translation -----------------------------------------------------------------------------
+
+def test_psnr_against_hand_computed_case():
+    target = np.zeros((2, 2))
+    prediction = np.array([[0.1, 0.0], [0.0, 0.1]])   # MSE = (0.01 + 0.01) / 4 = 0.005
+    assert np.isclose(translation.psnr(prediction, target), 10 * np.log10(1 / 0.005))   # 23.0103 dB
+    assert np.isclose(translation.psnr(prediction * 2, target, max_value=2.0), 10 * np.log10(4 / 0.02))
+    batch = np.stack([prediction, prediction / 2])[..., None]
+    per_image = translation.psnr(batch, np.zeros_like(batch), per_image=True)
+    assert np.allclose(per_image, [23.0103, 23.0103 + 20 * np.log10(2)], atol=1e-4)
+    assert translation.psnr(target, target) == 100.0
+    with pytest.raises(ValueError, match="same shape"):
+        translation.psnr(np.zeros((2, 2)), np.zeros((3, 3)))
+
+
+def test_degrade_keeps_block_means():
+    rng = np.random.default_rng(5)
+    images = rng.random((3, 28, 28, 1)).astype("float32")
+    blurred = translation.degrade(images, factor=4)
+    assert blurred.shape == images.shape and blurred.min() >= 0 and blurred.max() <= 1
+    flat = np.full((1, 8, 8, 1), 0.25, dtype="float32")
+    assert np.allclose(translation.degrade(flat, 4), 0.25)
+    with pytest.raises(ValueError, match="divisible"):
+        translation.degrade(images[:, :27], factor=4)
+
+
+def test_translator_shapes_and_training():
+    keras.utils.set_random_seed(0)
+    generator = translation.build_unet_generator(filters=4)
+    discriminator = translation.build_patch_discriminator(filters=4)
+    assert generator.output_shape == (None, 28, 28, 1)
+    assert discriminator.output_shape == (None, 7, 7, 1)
+    targets = np.random.default_rng(6).random((32, 28, 28, 1)).astype("float32")
+    sources = translation.degrade(targets)
+    model = translation.Pix2Pix(generator, discriminator)
+    model.compile()
+    g_before, d_before = _weights(generator), _weights(discriminator)
+    history = model.fit(sources, targets, batch_size=16, epochs=1, verbose=0).history
+    assert set(history) == {"d_loss", "g_adv", "l1"}
+    assert not np.allclose(g_before[0], generator.get_weights()[0])
+    assert not np.allclose(d_before[0], discriminator.get_weights()[0])
+    restored = translation.restore(generator, sources)
+    assert restored.shape == targets.shape and restored.min() >= 0 and restored.max() <= 1
+    with pytest.raises(ValueError, match="sources"):
+        translation.restore(generator, sources[:, :14])
+
+
+# --- checkers accept the reference and reject wrong answers without crashing ------------------
+
+def _wrong_answers():
+    return [None, 3, "text", lambda *a: None, lambda *a: 1 / 0]
+
+
+@pytest.mark.parametrize("check", [
+    objective_checks.check_value_of_game, objective_checks.check_optimal_discriminator,
+    objective_checks.check_jsd_from_value, objective_checks.check_generator_gradients,
+    dcgan_checks.check_confident_share, dcgan_checks.check_find_collapsed, dcgan_checks.check_slerp,
+    generation_checks.check_per_class_agreement, generation_checks.check_balanced_labels,
+    generation_checks.check_truncated_noise,
+    translation_checks.check_psnr_by_hand, translation_checks.check_l1_loss, translation_checks.check_block_mean,
+])
+def test_checkers_reject_malformed_answers(check, monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT", "0")
+    for answer in _wrong_answers():
+        assert not check(answer)
+
+
+def test_objective_checkers_accept_right_and_reject_typical_mistakes(monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT", "0")
+    assert objective_checks.check_value_of_game(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)))
+    result = objective_checks.check_value_of_game(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(f)))
+    assert not result and "log(1 − D(G(z)))" in result.message
+    assert objective_checks.check_jsd_from_value(lambda v: (v + np.log(4)) / 2)
+    assert not objective_checks.check_jsd_from_value(lambda v: v + np.log(4))
+    assert objective_checks.check_generator_gradients(lambda d: (np.mean(-d), np.mean(d - 1)))
+    assert not objective_checks.check_generator_gradients(lambda d: (np.mean(d - 1), np.mean(-d)))
