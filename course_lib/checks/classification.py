@@ -1,0 +1,87 @@
+"""Checkers for chapter 08a (classification beyond digits: Fashion-MNIST)."""
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+
+
+def _reference_per_class(y_true, y_pred, num_classes):
+    out = np.full(num_classes, np.nan)
+    for c in range(num_classes):
+        members = y_true == c
+        if members.any():
+            out[c] = np.mean(y_pred[members] == c)
+    return out
+
+
+@checker("per-class accuracy")
+def check_per_class_accuracy(per_class_accuracy):
+    """The learner's ``per_class_accuracy(y_true, y_pred, num_classes)``: one accuracy per class,
+    NaN for a class with no example."""
+    y_true = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
+    y_pred = np.array([0, 1, 0, 1, 1, 2, 0, 0, 2])
+    answer = as_array(call(per_class_accuracy, y_true, y_pred, 3), "per_class_accuracy(...)")
+    if answer.shape == ():
+        raise Hint("you returned one number; return one accuracy per class (an array of num_classes values)")
+    expected = _reference_per_class(y_true, y_pred, 3)
+    if answer.shape == (3,) and np.allclose(answer, np.mean(y_pred == y_true)):
+        raise Hint("every entry is the overall accuracy: restrict to the examples whose TRUE label is c")
+    if answer.shape == (3,) and np.allclose(answer, [2 / 3, 2 / 3, 2 / 3]):
+        raise Hint("select the examples by their true label (y_true == c), not by the prediction")
+    expect_close(answer, expected, "per_class_accuracy(y_true, y_pred, 3)",
+                 hint="for class c: among the examples with y_true == c, the fraction with y_pred == c")
+    rng = np.random.default_rng(1)
+    y_true, y_pred = rng.integers(0, 5, 200), rng.integers(0, 5, 200)
+    y_true[y_true == 4] = 3  # class 4 has no example
+    answer = as_array(call(per_class_accuracy, y_true, y_pred, 5), "per_class_accuracy(...)")
+    expected = _reference_per_class(y_true, y_pred, 5)
+    if answer.shape != (5,) or not np.isnan(answer[4]):
+        raise Hint("a class with no example should get NaN (its accuracy is undefined), and the "
+                   "result should still have num_classes entries")
+    expect_close(answer[:4], expected[:4], "per_class_accuracy on random labels")
+
+
+@checker("most confused pair")
+def check_most_confused(most_confused):
+    """The learner's ``most_confused(confusion)``: the (true, predicted) pair with the largest
+    off-diagonal count of a confusion matrix."""
+    confusion = np.array([[50, 2, 9], [1, 60, 0], [12, 3, 40]])
+    answer = call(most_confused, confusion)
+    if answer is None:
+        raise Hint("your function returned None: did you forget a `return`?")
+    try:
+        pair = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        raise Hint(f"return a pair (true_class, predicted_class), got {answer!r}") from None
+    if pair == (1, 1) or pair[0] == pair[1]:
+        raise Hint("the diagonal holds the correct predictions: leave it out (for example set it to -1 on a copy)")
+    if pair == (0, 2):
+        raise Hint("that is the largest entry of the upper triangle only; look at every off-diagonal entry")
+    if pair == (2, 0)[::-1]:
+        raise Hint("rows are true classes and columns predictions: return (row, column)")
+    if pair != (2, 0):
+        raise Hint(f"got {pair}; the largest off-diagonal entry (12) is at row 2, column 0")
+    if tuple(int(v) for v in call(most_confused, confusion.T)) != (0, 2):
+        raise Hint("your answer does not follow the matrix: is something hard-coded?")
+    if not np.array_equal(confusion, [[50, 2, 9], [1, 60, 0], [12, 3, 40]]):
+        raise Hint("your function changed the matrix it was given: work on a copy")
+
+
+@checker("top-k accuracy")
+def check_top_k_accuracy(top_k_accuracy):
+    """The learner's ``top_k_accuracy(probabilities, y_true, k)``."""
+    probabilities = np.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3], [0.6, 0.1, 0.3]])
+    y_true = np.array([1, 2, 0, 2])
+    for k, expected in ((1, 0.25), (2, 1.0), (3, 1.0)):
+        answer = call(top_k_accuracy, probabilities, y_true, k)
+        expect_equal_number(answer, expected, f"top_k_accuracy(..., k={k})", tolerance=1e-6,
+                            hint="a prediction counts as right when the true class is among the k "
+                                 "largest probabilities (np.argsort(-probabilities, axis=1)[:, :k])")
+    rng = np.random.default_rng(0)
+    probabilities = rng.random((50, 10))
+    y_true = rng.integers(0, 10, 50)
+    top = np.argsort(-probabilities, axis=1)[:, :3]
+    expected = float(np.mean([y in row for y, row in zip(y_true, top)]))
+    expect_equal_number(call(top_k_accuracy, probabilities, y_true, 3), expected,
+                        "top_k_accuracy on random probabilities, k=3", tolerance=1e-6)
