@@ -103,3 +103,8 @@ def one_cycle_schedule(peak_learning_rate: float, total_steps: int, warmup_fract
         warmup_target=peak_learning_rate,
         warmup_steps=warmup,
     )
+
+
+# The GAN models (chapters 06–08d) live in course_lib.gan, beside their callbacks and tools; they are
+# re-exported here so that every model the course trains can be found from one module.
+from course_lib.gan import GAN, build_discriminator, build_generator  # noqa: E402,F401
