@@ -1,7 +1,7 @@
 """Command line for learners and teachers: ``python -m course_lib <command>``.
 
     python -m course_lib info                   what the course runs on, which data it will use
-    python -m course_lib fetch [FOLDER]         download MNIST once (default: data/), for offline classes
+    python -m course_lib fetch [FOLDER]         download MNIST and Fashion-MNIST once (default: data/)
     python -m course_lib student chapters/ OUT/ write the student version (solutions stubbed out)
 """
 from __future__ import annotations
@@ -35,19 +35,23 @@ def main(argv=None) -> int:
     from course_lib import data
 
     if args.command == "fetch":
-        try:
-            target = data.fetch_mnist(args.folder)
-        except Exception as error:
-            print(f"could not download MNIST ({type(error).__name__}: {error}); "
-                  "see data/README.md for copying it from another machine", file=sys.stderr)
-            return 1
-        print(f"saved and verified {target}")
-        return 0
+        failures = 0
+        for name, fetch in (("MNIST", data.fetch_mnist), ("Fashion-MNIST", data.fetch_fashion_mnist)):
+            try:
+                target = fetch(args.folder)
+            except Exception as error:
+                failures += 1
+                print(f"could not download {name} ({type(error).__name__}: {error}); "
+                      "see data/README.md for copying it from another machine", file=sys.stderr)
+            else:
+                print(f"saved and verified {target}")
+        return 1 if failures else 0
 
     from course_lib import train
 
     train.device_report()
     data.load_mnist()
+    data.load_fashion_mnist()
     return 0
 
 

@@ -1,0 +1,38 @@
+"""The command line (python -m course_lib ...): info names the data source, fetch fails clearly offline."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, **env):
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
+    return subprocess.run([sys.executable, "-m", "course_lib", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=environment, timeout=300)
+
+
+def test_info_reports_device_mode_and_source(tmp_path):
+    result = run("info", COURSE_OFFLINE="1", COURSE_DATA_DIR=str(tmp_path), COURSE_FAST="1",
+                 KERAS_HOME=str(tmp_path / "keras"))
+    assert result.returncode == 0, result.stderr
+    assert "backend" in result.stdout and "course_mode   fast" in result.stdout
+    if not (ROOT / "data" / "mnist.npz").exists():
+        assert "MNIST source: the bundled MNIST sample" in result.stdout
+
+
+def test_fetch_without_network_fails_with_a_pointer(tmp_path):
+    # KERAS_HOME points to an empty folder and no network is reachable from the tests' sandbox,
+    # or the download is made impossible by an unroutable proxy.
+    result = run("fetch", str(tmp_path / "out"), KERAS_HOME=str(tmp_path / "keras"),
+                 HTTPS_PROXY="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9",
+                 HTTP_PROXY="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9")
+    assert result.returncode == 1
+    assert "could not download MNIST" in result.stderr and "data/README.md" in result.stderr
+    assert not (tmp_path / "out" / "mnist.npz").exists()
+
+
+def test_usage_error_names_the_commands():
+    result = run("teleport")
+    assert result.returncode == 2 and "invalid choice" in result.stderr and "student" in result.stderr
