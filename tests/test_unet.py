@@ -55,3 +55,61 @@ def test_bad_arguments_are_named(kwargs, word):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=word):
         build_unet(**arguments)
+
+
+# ---- the segmentation measures and pictures of chapter 08c, and its checkers
+
+from course_lib import unet  # noqa: E402
+from course_lib.checks import segmentation as seg_checks  # noqa: E402
+
+
+def test_iou_per_class_by_hand():
+    true = np.array([[0, 1, 1], [0, 2, 2]])
+    pred = np.array([[0, 1, 2], [0, 2, 0]])
+    iou = unet.iou_per_class(true, pred, 4)
+    # class 0: 2 common of 3; class 1: 1 of 2; class 2: 1 of 3; class 3: nowhere
+    assert np.allclose(iou[:3], [2 / 3, 1 / 2, 1 / 3]) and np.isnan(iou[3])
+    counts = unet.confusion_counts(true, pred, 4)
+    assert counts.sum() == 6 and counts[2, 0] == 1 and counts[1, 2] == 1
+    with pytest.raises(ValueError, match="same shape"):
+        unet.iou_per_class(true, pred[:1], 4)
+    with pytest.raises(ValueError, match="0..3"):
+        unet.iou_per_class(true, pred + 3, 4)
+    with pytest.raises(ValueError, match="argmax"):
+        unet.iou_per_class(true.astype(float), pred, 4)
+
+
+def test_overlay_and_figure():
+    import matplotlib
+    matplotlib.use("Agg")
+    image = np.linspace(0, 1, 16).reshape(4, 4)
+    mask = np.zeros((4, 4), np.int64)
+    mask[1, 1] = 3
+    picture = unet.overlay(image, mask, 11)
+    assert picture.shape == (4, 4, 3) and 0 <= picture.min() and picture.max() <= 1
+    assert not np.allclose(picture[1, 1], picture[1, 1].mean()), "a digit pixel is coloured"
+    assert np.allclose(picture[0, 0], picture[0, 0].mean()), "background stays grey"
+    figure = unet.show_segmentation(image[None], mask[None], mask[None], class_names=[str(i) for i in range(11)], count=1)
+    assert len(figure.axes) == 4
+
+
+def test_segmentation_checkers_accept_right_and_reject_wrong(monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT", "0")
+    assert seg_checks.check_pixel_accuracy(lambda t, p: float(np.mean(t == p)))
+    assert not seg_checks.check_pixel_accuracy(lambda t, p: np.mean(t == p, axis=(1, 2)))
+    assert not seg_checks.check_pixel_accuracy(None)
+
+    def right_iou(t, p, c):
+        union = np.sum((t == c) | (p == c))
+        return np.sum((t == c) & (p == c)) / union if union else float("nan")
+    assert seg_checks.check_class_iou(right_iou)
+    wrong = seg_checks.check_class_iou(lambda t, p, c: np.sum((t == c) & (p == c)) / max(np.sum(p == c), 1))
+    assert not wrong and "union" in wrong.message
+    assert not seg_checks.check_class_iou(lambda t, p, c: 1 / 0)
+
+    def right_box(mask, c):
+        rows, cols = np.nonzero(mask == c)
+        return None if not len(rows) else [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1]
+    assert seg_checks.check_mask_to_box(right_box)
+    swapped = seg_checks.check_mask_to_box(lambda m, c: None if right_box(m, c) is None else np.array(right_box(m, c))[[1, 0, 3, 2]])
+    assert not swapped and "column" in swapped.message
