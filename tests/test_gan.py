@@ -271,3 +271,25 @@ def test_objective_checkers_accept_right_and_reject_typical_mistakes(monkeypatch
     assert not objective_checks.check_jsd_from_value(lambda v: v + np.log(4))
     assert objective_checks.check_generator_gradients(lambda d: (np.mean(-d), np.mean(d - 1)))
     assert not objective_checks.check_generator_gradients(lambda d: (np.mean(d - 1), np.mean(-d)))
+
+
+def test_ema_generator_averages_and_is_checkpointed(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = gan.GAN(gan.build_generator(8, filters=8), gan.build_discriminator(filters=8), ema_decay=0.5)
+    model.compile()
+    start = _weights(model.ema_generator)
+    assert all(np.array_equal(a, b) for a, b in zip(start, _weights(model.generator)))
+    images = np.random.default_rng(7).random((16, 28, 28, 1)).astype("float32")
+    model.fit(images, batch_size=16, epochs=1, verbose=0, callbacks=[gan.GANCheckpoint(tmp_path)])
+    kernel = 0   # after step 1 the warm-up decay is min(0.5, 2/11) = 2/11
+    decay = 2 / 11
+    expected = decay * start[kernel] + (1 - decay) * model.generator.get_weights()[kernel]
+    np.testing.assert_allclose(model.ema_generator.get_weights()[kernel], expected, atol=1e-6)
+    assert model.sampler is model.ema_generator
+    fresh = gan.GAN(gan.build_generator(8, filters=8), gan.build_discriminator(filters=8), ema_decay=0.5)
+    fresh.compile()
+    gan.restore_checkpoint(fresh, tmp_path)
+    for a, b in zip(_weights(model.ema_generator), _weights(fresh.ema_generator)):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="ema_decay"):
+        gan.GAN(gan.build_generator(8), gan.build_discriminator(), ema_decay=1.5)
