@@ -133,43 +133,63 @@ def load_mnist(verbose: bool = True, allow_download: bool | None = None):
     """
     if allow_download is None:
         allow_download = not config._flag("COURSE_OFFLINE")
-    candidates = []
-    env_dir = config.data_dir_from_env()
-    if env_dir is not None:
-        candidates.append(("env", env_dir / MNIST_FILE, "$COURSE_DATA_DIR"))
-    candidates.append(("course", config.DATA_DIR / MNIST_FILE, "the course's data/ folder"))
-    for kind, path, where in candidates:
-        if path.is_file():
-            data = read_mnist_npz(path, expect_full=True)
-            return _remember(DataSource(kind, str(path), True, f"full MNIST from {where} ({path})"), data, verbose)
+    found = _full_copy_in_course_folders(MNIST_FILE, "MNIST")
+    if found:
+        return _remember("mnist", *found, verbose)
 
     cache = _keras_cache_path()
     if allow_download or cache.is_file():
         try:
             data = _keras_mnist()
-            return _remember(DataSource("keras", str(cache), True, f"full MNIST from the Keras cache ({cache})"), data, verbose)
+            return _remember("mnist", DataSource("keras", str(cache), True, f"full MNIST from the Keras cache ({cache})"),
+                             data, verbose)
         except Exception as error:  # no network, proxy, bad hash: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"
     else:
         reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
+    return _remember("mnist", *_bundled_sample(
+        SAMPLE_FILE, "MNIST", "digits", "$COURSE_DATA_DIR, data/ or the Keras cache", reason, "a few points",
+        "data/README.md says how to put the full MNIST in place"), verbose)
 
-    sample = config.DATA_DIR / SAMPLE_FILE
+
+def _full_copy_in_course_folders(file_name: str, dataset: str):
+    """(source, data) from ``$COURSE_DATA_DIR/file_name`` or else ``data/file_name``; None if neither exists.
+
+    A file that exists but is damaged raises ``DatasetError``: falling back silently would hide a
+    broken set-up behind lower accuracy.
+    """
+    candidates = []
+    env_dir = config.data_dir_from_env()
+    if env_dir is not None:
+        candidates.append(("env", env_dir / file_name, "$COURSE_DATA_DIR"))
+    candidates.append(("course", config.DATA_DIR / file_name, "the course's data/ folder"))
+    for kind, path, where in candidates:
+        if path.is_file():
+            data = read_mnist_npz(path, expect_full=True)
+            return DataSource(kind, str(path), True, f"full {dataset} from {where} ({path})"), data
+    return None
+
+
+def _bundled_sample(file_name: str, dataset: str, items: str, looked_in: str, reason: str, shortfall: str,
+                    remedy: str):
+    """(source, data) for a bundled sample, with the one sentence that tells the learner what it means."""
+    sample = config.DATA_DIR / file_name
     data = read_mnist_npz(sample)
     (x_train, _), (x_test, _) = data
     source = DataSource(
         "sample", str(sample), False,
-        f"the bundled MNIST sample ({len(x_train):,} training and {len(x_test):,} test digits from "
-        f"{sample}), because the full set is not in $COURSE_DATA_DIR, data/ or the Keras cache and "
-        f"{reason}, so accuracies will be a few points below the full dataset's; "
-        "data/README.md says how to put the full MNIST in place",
+        f"the bundled {dataset} sample ({len(x_train):,} training and {len(x_test):,} test {items} from "
+        f"{sample}), because the full set is not in {looked_in} and {reason}, so accuracies will be "
+        f"{shortfall} below the full dataset's; {remedy}",
     )
-    return _remember(source, data, verbose)
+    return source, data
 
 
-def _remember(source: DataSource, data, verbose: bool):
-    _last_source["mnist"] = source
+def _remember(key: str, source: DataSource, data, verbose: bool):
+    _last_source[key] = source
     if verbose:
-        print(f"MNIST source: {source.description}.")
+        label = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}[key]
+        print(f"{label} source: {source.description}.")
     return data
 
 
@@ -326,54 +346,32 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
     """
     if allow_download is None:
         allow_download = not config._flag("COURSE_OFFLINE")
-    candidates = []
-    env_dir = config.data_dir_from_env()
-    if env_dir is not None:
-        candidates.append(("env", env_dir / FASHION_FILE, "$COURSE_DATA_DIR"))
-    candidates.append(("course", config.DATA_DIR / FASHION_FILE, "the course's data/ folder"))
-    for kind, path, where in candidates:
-        if path.is_file():
-            data = read_mnist_npz(path, expect_full=True)
-            return _remember_fashion(DataSource(kind, str(path), True, f"full Fashion-MNIST from {where} ({path})"),
-                                     data, verbose)
+    found = _full_copy_in_course_folders(FASHION_FILE, "Fashion-MNIST")
+    if found:
+        return _remember("fashion_mnist", *found, verbose)
     debian = Path(DEBIAN_FASHION_DIR)
     if all((debian / name).is_file() for name in FASHION_IDX_FILES.values()):
         data = _read_fashion_idx_dir(debian)
-        return _remember_fashion(DataSource("debian", str(debian), True,
-                                            f"full Fashion-MNIST from Debian's dataset-fashion-mnist ({debian})"),
-                                 data, verbose)
+        return _remember("fashion_mnist", DataSource("debian", str(debian), True,
+                                                     f"full Fashion-MNIST from Debian's dataset-fashion-mnist ({debian})"),
+                         data, verbose)
 
     cache = _keras_fashion_dir()
     cached = all((cache / name).is_file() for name in FASHION_IDX_FILES.values())
     if allow_download or cached:
         try:
             data = _keras_fashion_mnist()
-            return _remember_fashion(DataSource("keras", str(cache), True,
-                                                f"full Fashion-MNIST from the Keras cache ({cache})"), data, verbose)
+            return _remember("fashion_mnist", DataSource("keras", str(cache), True,
+                                                         f"full Fashion-MNIST from the Keras cache ({cache})"),
+                             data, verbose)
         except Exception as error:  # no network, proxy, partial file: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"
     else:
         reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
-
-    sample = config.DATA_DIR / FASHION_SAMPLE_FILE
-    data = read_mnist_npz(sample)
-    (x_train, _), (x_test, _) = data
-    source = DataSource(
-        "sample", str(sample), False,
-        f"the bundled Fashion-MNIST sample ({len(x_train):,} training and {len(x_test):,} test images "
-        f"from {sample}), because the full set is not in $COURSE_DATA_DIR, data/, Debian's "
-        f"{DEBIAN_FASHION_DIR} or the Keras cache and {reason}, so accuracies will be several points "
-        "below the full dataset's; `apt-get install dataset-fashion-mnist` or data/README.md puts "
-        "the full set in place",
-    )
-    return _remember_fashion(source, data, verbose)
-
-
-def _remember_fashion(source: DataSource, data, verbose: bool):
-    _last_source["fashion_mnist"] = source
-    if verbose:
-        print(f"Fashion-MNIST source: {source.description}.")
-    return data
+    return _remember("fashion_mnist", *_bundled_sample(
+        FASHION_SAMPLE_FILE, "Fashion-MNIST", "images",
+        f"$COURSE_DATA_DIR, data/, Debian's {DEBIAN_FASHION_DIR} or the Keras cache", reason, "several points",
+        "`apt-get install dataset-fashion-mnist` or data/README.md puts the full set in place"), verbose)
 
 
 def fetch_fashion_mnist(destination: str | os.PathLike | None = None) -> Path:

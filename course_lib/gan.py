@@ -29,6 +29,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from course_lib.train import TimeBudget, _in_notebook  # noqa: F401  (TimeBudget: chapters use gan.TimeBudget)
+
 IMAGE_SHAPE = (28, 28, 1)
 
 
@@ -378,12 +380,6 @@ def image_grid(images, ncols: int = 8, pad: int = 1) -> np.ndarray:
     return grid
 
 
-def _in_notebook() -> bool:
-    from course_lib.train import _in_notebook as check
-
-    return check()
-
-
 class SampleGrid(keras.callbacks.Callback):
     """After every epoch, draw samples from the same fixed noise and keep the grid (chapter 07).
 
@@ -432,49 +428,6 @@ class SampleGrid(keras.callbacks.Callback):
             self._handle = display(figure, display_id=True)
         else:
             self._handle.update(figure)
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stop ``fit`` after the epoch that would otherwise overrun ``seconds`` (chapters 07, 08d, 08e).
-
-    After each epoch it predicts the next epoch's end from the slowest epoch so far and stops
-    training if that would pass the budget, so a run on a slow or busy machine stays within it
-    (with fewer epochs) instead of taking twice as long. ``seconds`` counts ``fit``'s wall time,
-    callbacks included; ``epochs_run`` and ``stopped_early`` tell afterwards what happened.
-    """
-
-    def __init__(self, seconds: float):
-        super().__init__()
-        if not seconds > 0:
-            raise ValueError(f"seconds should be positive, got {seconds!r}")
-        self.seconds = float(seconds)
-        self.epochs_run = 0
-        self.stopped_early = False
-        self.elapsed = 0.0
-
-    def on_train_begin(self, logs=None):
-        import time
-
-        self._start = self._last = time.perf_counter()
-        self._slowest = 0.0
-        self.epochs_run, self.stopped_early = 0, False
-
-    def on_epoch_end(self, epoch, logs=None):
-        import time
-
-        now = time.perf_counter()
-        self._slowest = max(self._slowest, now - self._last)
-        self._last = now
-        self.epochs_run += 1
-        self.elapsed = now - self._start
-        if self.elapsed + self._slowest > self.seconds:
-            self.stopped_early = True
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        import time
-
-        self.elapsed = time.perf_counter() - self._start
 
 
 CHECKPOINT_WEIGHTS = "gan.weights.h5"

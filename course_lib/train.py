@@ -1,4 +1,4 @@
-"""What the course runs on, and callbacks that show training as it happens (chapters 00 and 05).
+"""What the course runs on, and callbacks that show and bound training as it happens (chapters 00, 05, 07, 08).
 
 Everything here is written against ``keras`` only, so it works under any Keras 3 backend.
 """
@@ -208,3 +208,40 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
             self.seconds_to_target = self._train_seconds
         if self.verbose:
             print(f"epoch {epoch + 1}: {self._train_seconds:.1f} s of training, held-out accuracy {accuracy:.4f}")
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop ``fit`` after the epoch that would otherwise overrun ``seconds`` (chapters 07, 08d, 08e).
+
+    After each epoch it predicts the next epoch's end from the slowest epoch so far and stops
+    training if that would pass the budget, so a run on a slow or busy machine stays within it
+    (with fewer epochs) instead of taking twice as long. ``seconds`` counts ``fit``'s wall time,
+    callbacks included; ``epochs_run`` and ``stopped_early`` tell afterwards what happened.
+    """
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        if not seconds > 0:
+            raise ValueError(f"seconds should be positive, got {seconds!r}")
+        self.seconds = float(seconds)
+        self.epochs_run = 0
+        self.stopped_early = False
+        self.elapsed = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._start = self._last = time.perf_counter()
+        self._slowest = 0.0
+        self.epochs_run, self.stopped_early = 0, False
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self._slowest = max(self._slowest, now - self._last)
+        self._last = now
+        self.epochs_run += 1
+        self.elapsed = now - self._start
+        if self.elapsed + self._slowest > self.seconds:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        self.elapsed = time.perf_counter() - self._start

@@ -134,3 +134,10 @@ def expect_equal_number(actual, expected, name: str = "your answer", hint: str =
         raise Hint(f"{name} should be a number, got {type(actual).__name__} {actual!r}")
     if abs(float(actual) - float(expected)) > tolerance:
         raise Hint(f"{name} is {actual}, which is not right." + (f" {hint}" if hint else ""))
+
+
+def uint8_test_images(shape, seed: int = 0) -> np.ndarray:
+    """Random uint8 images of ``shape`` that surely hold black (0) and white (255), to test scaling answers."""
+    images = np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
+    images.reshape(-1)[:2] = (0, 255)
+    return images

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.checks.convolution import expect_number_cases
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close
+from course_lib.checks.core import Hint, as_array, call, checker, expect_close, uint8_test_images
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights
 
@@ -12,9 +12,7 @@ GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights
 @checker("to_float: uint8 pixels to floats in [0, 1]")
 def check_to_float(to_float):
     """``to_float(images)``: uint8 in 0..255 → float32 in 0..1, same shape."""
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(3, 5, 4), dtype=np.uint8)
-    images[0, 0, 0], images[0, 0, 1] = 0, 255
+    images = uint8_test_images((3, 5, 4), seed=0)
     answer = call(to_float, images.copy())
     got = as_array(answer, "to_float(images)")
     if got.shape != images.shape:

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+from course_lib.checks.core import (Hint, as_array, call, checker, expect_close, expect_equal_number,
+                                    uint8_test_images)
 
 
 @checker("preprocess")
 def check_preprocess(preprocess):
     """``preprocess(images)`` turns uint8 (N, 28, 28) into float32 (N, 28, 28, 1) in [0, 1]."""
-    rng = np.random.default_rng(5)
-    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
-    images[0, 0, 0], images[0, 0, 1] = 0, 255
+    images = uint8_test_images((7, 28, 28), seed=5)
     result = call(preprocess, images.copy())
     array = as_array(result, "preprocess(images)")
     if array.shape == (7, 28, 28):
