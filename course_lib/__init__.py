@@ -2,13 +2,20 @@
 
 Small modules, one concern each (see README.md, "How the course is built"):
 
-``config``   fast/full mode, ``pick``, seeding, data folders
-``data``     MNIST offline-first loading, the bundled sample, subsets
-``models``   the article's CNN and the improved CNN
-``train``    device report, mixed precision, live plot and throughput callbacks
-``viz``      image grids, curves, confusion matrix, mistakes, feature maps, kernels
-``checks``   the exercise-checker pattern and each chapter's checkers
-``student``  writes the student version of the notebooks (solutions stubbed out)
+``config``       fast/full mode, ``pick``, seeding, data folders
+``data``         MNIST and Fashion-MNIST offline-first loading, bundled samples, subsets,
+                 digit canvases with boxes and masks (detection, segmentation)
+``models``       the article's CNN and the improved CNN (and, re-exported, the DCGAN builders)
+``train``        device report, mixed precision, live plot, throughput and time-budget callbacks
+``viz``          image grids, curves, confusion matrix, mistakes, feature maps, kernels
+``scratch``      NumPy reference versions of convolution, pooling, dense, softmax, the GAN value
+``widgets``      the kernel editor and pooling explorer (ipywidgets)
+``gan``          DCGAN and conditional GAN: builders, the ``GAN`` model, checkpoints, latent tools
+``detection``    a grid detector: box encoding, IoU, non-maximum suppression, mAP@0.5
+``unet``         the U-Net used for segmentation and image-to-image translation
+``translation``  pix2pix-style 4× super-resolution: degrading, U-Net generator, L1 plus adversarial loss, PSNR
+``checks``       the exercise-checker pattern and each chapter's checkers
+``student``      writes the student version of the notebooks (solutions stubbed out)
 
 Modules are imported on demand, so ``import course_lib`` stays cheap and TensorFlow is loaded only
 by the modules that need Keras.
