@@ -35,7 +35,9 @@ def run(name, model, optimizer, batch_size, epochs, x_train, y_train, x_test, y_
     accuracy = evaluator.rows[-1][2]
     fit_seconds = evaluator.rows[-1][1]
     print(f"{name}: test accuracy {accuracy:.4f}, {fit_seconds:.1f} s training, "
-          f"{meter.images_per_second:,.0f} images/s, 0.99 after {evaluator.seconds_to_target} s", flush=True)
+          f"{meter.images_per_second:,.0f} images/s, 0.99 "
+          + (f"after {evaluator.seconds_to_target:.1f} s" if evaluator.seconds_to_target is not None else "never reached"),
+          flush=True)
     return accuracy, fit_seconds, meter.images_per_second, evaluator.seconds_to_target
 
 
