@@ -159,6 +159,21 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
 # --------------------------------------------------------------------------------------------
 # the GAN model
 
+def require_tensorflow(model_name: str) -> None:
+    """Stop with a plain message when a two-network ``train_step`` runs on a backend it lacks.
+
+    Keras 3 leaves computing gradients to each backend; the course writes the GAN and pix2pix steps
+    for TensorFlow. Without this check JAX would fail deep inside ``fit`` with a bare TypeError.
+    """
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise NotImplementedError(
+            f"{model_name} trains with TensorFlow's GradientTape (one step updates two networks), but the "
+            f"Keras backend is {backend!r}. Set KERAS_BACKEND=tensorflow (the course default) before Keras "
+            "is imported; the rest of course_lib runs on any backend."
+        )
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit`` (chapters 06–08d).
 
@@ -311,14 +326,10 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(ops.mean(p_fake))
         return {m.name: m.result() for m in self.metrics}
 
-    def train_step(self, data):
-        backend = keras.backend.backend()
-        if backend == "tensorflow":
-            return self._train_step_tensorflow(data)
-        raise NotImplementedError(
-            f"GAN.train_step computes gradients with TensorFlow's GradientTape; the Keras backend is "
-            f"{backend!r}. Run with KERAS_BACKEND=tensorflow (the course default)."
-        )
+    def train_step(self, *args):
+        # TensorFlow calls train_step(data); JAX would call train_step(state, data).
+        require_tensorflow("GAN")
+        return self._train_step_tensorflow(args[-1])
 
     def _train_step_tensorflow(self, data):
         """TensorFlow-specific: gradients through ``tf.GradientTape`` (everything else is keras.ops)."""

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from course_lib.gan import _positive_int, discriminator_loss, generator_loss
+from course_lib.gan import _positive_int, discriminator_loss, generator_loss, require_tensorflow
 
 
 def degrade(images, factor: int = 4) -> np.ndarray:
@@ -166,14 +166,10 @@ class Pix2Pix(keras.Model):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
-    def train_step(self, data):
-        backend = keras.backend.backend()
-        if backend != "tensorflow":
-            raise NotImplementedError(
-                f"Pix2Pix.train_step computes gradients with TensorFlow's GradientTape; the Keras backend "
-                f"is {backend!r}. Run with KERAS_BACKEND=tensorflow (the course default)."
-            )
-        return self._train_step_tensorflow(data)
+    def train_step(self, *args):
+        # TensorFlow calls train_step(data); JAX would call train_step(state, data).
+        require_tensorflow("Pix2Pix")
+        return self._train_step_tensorflow(args[-1])
 
     def _train_step_tensorflow(self, data):
         """TensorFlow-specific: gradients through ``tf.GradientTape``."""

@@ -14,6 +14,11 @@ from course_lib.checks import gan_objective as objective_checks
 from course_lib.checks import generation as generation_checks
 from course_lib.checks import translation as translation_checks
 
+# The GAN and pix2pix training steps are written for TensorFlow, the course's backend (see
+# test_training_on_another_backend_stops_with_a_plain_message for what other backends get).
+tensorflow_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                     reason="GAN training steps are written for TensorFlow")
+
 probabilities = arrays(np.float64, st.integers(1, 30), elements=st.floats(0.001, 0.999))
 
 
@@ -90,6 +95,7 @@ def test_conditional_shapes_and_validation():
         gan.GAN(gan.build_generator(8), gan.build_discriminator(num_classes=10))
 
 
+@tensorflow_only
 def test_train_step_updates_both_networks_and_counts_steps():
     model = _small_gan()
     g_before, d_before = _weights(model.generator), _weights(model.discriminator)
@@ -103,6 +109,7 @@ def test_train_step_updates_both_networks_and_counts_steps():
     assert all(np.isfinite(v[-1]) for v in history.values())
 
 
+@tensorflow_only
 def test_conditional_gan_trains_on_images_and_labels():
     model = _small_gan(num_classes=10)
     images = np.random.default_rng(1).random((32, 28, 28, 1)).astype("float32")
@@ -113,6 +120,7 @@ def test_conditional_gan_trains_on_images_and_labels():
         model.fit(images, batch_size=16, epochs=1, verbose=0)
 
 
+@tensorflow_only
 def test_checkpoint_restores_weights_optimizer_state_and_step(tmp_path):
     images = np.random.default_rng(2).random((48, 28, 28, 1)).astype("float32")
     model = _small_gan(seed=0)
@@ -146,6 +154,7 @@ def test_restore_without_checkpoint_starts_fresh(tmp_path):
         gan.restore_checkpoint("not a gan", tmp_path)
 
 
+@tensorflow_only
 def test_sample_grid_and_time_budget():
     model = _small_gan()
     images = np.random.default_rng(4).random((32, 28, 28, 1)).astype("float32")
@@ -221,6 +230,7 @@ def test_degrade_keeps_block_means():
         translation.degrade(images[:, :27], factor=4)
 
 
+@tensorflow_only
 def test_translator_shapes_and_training():
     keras.utils.set_random_seed(0)
     generator = translation.build_unet_generator(filters=4)
@@ -273,6 +283,7 @@ def test_objective_checkers_accept_right_and_reject_typical_mistakes(monkeypatch
     assert not objective_checks.check_generator_gradients(lambda d: (np.mean(d - 1), np.mean(-d)))
 
 
+@tensorflow_only
 def test_ema_generator_averages_and_is_checkpointed(tmp_path):
     keras.utils.set_random_seed(0)
     model = gan.GAN(gan.build_generator(8, filters=8), gan.build_discriminator(filters=8), ema_decay=0.5)
@@ -293,3 +304,15 @@ def test_ema_generator_averages_and_is_checkpointed(tmp_path):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="ema_decay"):
         gan.GAN(gan.build_generator(8), gan.build_discriminator(), ema_decay=1.5)
+
+
+def test_training_on_another_backend_stops_with_a_plain_message(monkeypatch):
+    images = np.zeros((4, 28, 28, 1), dtype="float32")
+    model = _small_gan()
+    pix2pix = translation.Pix2Pix(translation.build_unet_generator(filters=4), translation.build_patch_discriminator(filters=4))
+    pix2pix.compile()
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(NotImplementedError, match="KERAS_BACKEND=tensorflow"):
+        model.train_step(None, images)          # JAX's calling convention: (state, data)
+    with pytest.raises(NotImplementedError, match="Pix2Pix.*'jax'"):
+        pix2pix.train_step((images, images))
