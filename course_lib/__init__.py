@@ -17,13 +17,13 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``checks``       the exercise-checker pattern and each chapter's checkers
 ``student``      writes the student version of the notebooks (solutions stubbed out)
 
-Modules are imported on demand, so ``import course_lib`` stays cheap and TensorFlow is loaded only
-by the modules that need Keras.
+Modules are imported on demand. One thing happens on import: when Keras will run on TensorFlow,
+TensorFlow is loaded once with its start-up information lines dropped (``_quiet``), so that the
+first cell of a chapter shows no wall of C++ log lines. Every chapter therefore imports
+``course_lib`` before ``keras``; warnings and errors still show.
 """
-import os as _os
+from course_lib._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
 
-# Quieten TensorFlow's C++ start-up messages when course_lib is imported before Keras (the chapters
-# do so); a learner who wants them sets TF_CPP_MIN_LOG_LEVEL themselves.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+_import_tensorflow_quietly()
 
 __version__ = "0.1.0"

@@ -56,11 +56,11 @@ def pick(full, fast):
     return fast if is_fast() else full
 
 
-def seed_everything(seed: int = 0) -> int:
+def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and the Keras backend so that a run can be repeated.
 
     On a GPU some kernels stay non-deterministic, so results agree closely rather than
-    bit for bit. Returns the seed, which makes it easy to print.
+    bit for bit. Returns nothing, so a notebook cell that ends with it shows no stray output.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed should be a non-negative int, got {seed!r}")
@@ -70,7 +70,6 @@ def seed_everything(seed: int = 0) -> int:
     import keras  # imported late: config must stay importable without a backend
 
     keras.utils.set_random_seed(seed)
-    return seed
 
 
 def data_dir_from_env() -> Path | None:

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from course_lib.train import TimeBudget, _in_notebook  # noqa: F401  (TimeBudget: chapters use gan.TimeBudget)
+from course_lib.train import TimeBudget, in_notebook  # noqa: F401  (TimeBudget: chapters use gan.TimeBudget)
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -423,7 +423,7 @@ class SampleGrid(keras.callbacks.Callback):
         samples = self.model.generate(z=self._noise, labels=self.labels)
         self.grids.append(image_grid(samples, self.ncols))
         self.epochs.append(epoch + 1)
-        if _in_notebook():
+        if in_notebook():
             self._draw()
 
     def _draw(self):

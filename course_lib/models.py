@@ -1,24 +1,22 @@
-"""Builders for the classification CNNs the course trains (chapter 05, reused by 07 and 08).
+"""Reusable copies of the classification CNNs the course trains (chapter 05; reused by 07, 08a, 08d).
 
-The chapters show these models being built cell by cell; the builders here let later chapters
-train the same architecture again without copying it.
+Chapter 05 writes both models out cell by cell, trains them, and asserts that its versions and the
+copies here agree (same layers, same parameter count, same outputs with the same weights). Later
+chapters call the copies instead of repeating the cells.
 """
 from __future__ import annotations
 
 import keras
 from keras import layers
 
+from course_lib import _validate
+
 ARTICLE_CNN_PARAMS = 93_322  # 320 + 18,496 + 36,928 + 36,928 + 650, counted in chapter 04
 
-
-def _check_shape(input_shape, name="input_shape"):
-    if (
-        not isinstance(input_shape, (tuple, list))
-        or len(input_shape) != 3
-        or not all(isinstance(n, int) and n > 0 for n in input_shape)
-    ):
-        raise ValueError(f"{name} should be (height, width, channels) of positive ints, got {input_shape!r}")
-    return tuple(input_shape)
+#: Batch-norm momentum of every normalised model in the course: 0.9 rather than Keras's 0.99, so
+#: that the running statistics used at test time catch up within the few hundred steps a CPU
+#: training lasts (with 0.99 they lag behind and short runs evaluate badly).
+BN_MOMENTUM = 0.9
 
 
 def build_article_cnn(input_shape=(28, 28, 1), num_classes: int = 10) -> keras.Sequential:
@@ -28,7 +26,7 @@ def build_article_cnn(input_shape=(28, 28, 1), num_classes: int = 10) -> keras.S
     Returned uncompiled; the article compiles it with ``adam`` and
     ``sparse_categorical_crossentropy``. Chapter 05 builds it by hand and compares.
     """
-    input_shape = _check_shape(input_shape)
+    input_shape = _validate.image_shape(input_shape)
     return keras.Sequential(
         [
             keras.Input(shape=input_shape),
@@ -62,19 +60,16 @@ def build_improved_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(
     statistics use momentum 0.9 (Keras's default is 0.99) so that they settle within a few dozen
     steps: short trainings evaluate with sensible statistics too.
     """
-    input_shape = _check_shape(input_shape)
-    if (not isinstance(filters, (tuple, list)) or len(filters) != 3
-            or not all(isinstance(f, int) and f > 0 for f in filters)):
-        raise ValueError(f"filters should be three positive ints (one per convolution), got {filters!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout should be in [0, 1), got {dropout!r}")
+    input_shape = _validate.image_shape(input_shape)
+    filters = _validate.int_tuple(filters, "filters", length=3)  # one per convolution
+    dropout = _validate.fraction(dropout, "dropout")
     inputs = keras.Input(shape=input_shape)
     x = inputs
     for count, pool in zip(filters, (True, True, False)):
         x = layers.Conv2D(count, (3, 3), use_bias=False)(x)
         if pool:
             x = layers.MaxPooling2D((2, 2))(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
         x = layers.ReLU()(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
@@ -90,8 +85,7 @@ def one_cycle_schedule(peak_learning_rate: float, total_steps: int, warmup_fract
     A short warm-up protects the first steps, when batch statistics are still poor; the cosine
     tail lets the last epoch settle into a minimum. Used by the improved recipe in chapter 05.
     """
-    if not isinstance(total_steps, int) or total_steps < 2:
-        raise ValueError(f"total_steps should be an int >= 2, got {total_steps!r}")
+    total_steps = _validate.positive_int(total_steps, "total_steps", minimum=2)
     if not 0 < warmup_fraction < 1:
         raise ValueError(f"warmup_fraction should be in (0, 1), got {warmup_fraction!r}")
     if not peak_learning_rate > 0:

@@ -10,7 +10,7 @@ import time
 import keras
 import numpy as np
 
-from course_lib import config
+from course_lib import _validate, config
 
 
 def _gpu_names() -> list[str]:
@@ -75,14 +75,19 @@ def use_mixed_precision_if_gpu(verbose: bool = True) -> str:
     return policy
 
 
-def _in_notebook() -> bool:
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, classic Notebook, VS Code, Colab), False elsewhere.
+
+    Every Jupyter front end talks to an IPython kernel whose shell is a ``ZMQInteractiveShell`` or a
+    subclass of it (Colab's shell is one), while a terminal IPython or plain Python has another
+    shell or none. Live plots draw only where a notebook can show them.
+    """
     try:
         from IPython import get_ipython
-
-        shell = get_ipython()
+        from ipykernel.zmqshell import ZMQInteractiveShell
     except ImportError:
         return False
-    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+    return isinstance(get_ipython(), ZMQInteractiveShell)
 
 
 class LivePlot(keras.callbacks.Callback):
@@ -109,7 +114,7 @@ class LivePlot(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-        if _in_notebook():
+        if in_notebook():
             self._draw()
 
     def _draw(self):
@@ -138,9 +143,7 @@ class Throughput(keras.callbacks.Callback):
 
     def __init__(self, batch_size: int, verbose: bool = False):
         super().__init__()
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive int, got {batch_size!r}")
-        self.batch_size = batch_size
+        self.batch_size = _validate.positive_int(batch_size, "batch_size")
         self.verbose = verbose
         self.epoch_seconds: list[float] = []
         self.epoch_images: list[int] = []

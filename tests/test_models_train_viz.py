@@ -35,7 +35,7 @@ def test_improved_cnn_shapes_and_validation():
     assert models.build_improved_cnn((32, 32, 3), num_classes=4).output_shape == (None, 4)
     with pytest.raises(ValueError, match="input_shape should be \\(height, width, channels\\)"):
         models.build_improved_cnn((28, 28))
-    with pytest.raises(ValueError, match="filters should be three positive ints"):
+    with pytest.raises(ValueError, match="filters should be 3 positive ints"):
         models.build_improved_cnn(filters=(16, 32))
     with pytest.raises(ValueError, match="dropout should be in"):
         models.build_improved_cnn(dropout=1.5)

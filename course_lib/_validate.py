@@ -1,0 +1,56 @@
+"""Argument checks shared by the modules of course_lib (package-internal; not taught in a chapter).
+
+One place, one rule and one message style: a check names the argument, what was expected and what
+came instead, and raises ``ValueError`` (the value is wrong) or ``TypeError`` (the kind is wrong).
+NumPy integers count as ints (``np.int64(3)`` comes out of arrays all the time); bools do not, even
+though Python treats ``True`` as 1.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def is_int(value) -> bool:
+    """True for Python and NumPy integers, False for bools and everything else."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def positive_int(value, name: str, minimum: int = 1) -> int:
+    """``value`` as a Python int, checked to be an int of at least ``minimum``."""
+    if not is_int(value) or value < minimum:
+        expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{name} should be {expected}, got {value!r}")
+    return int(value)
+
+
+def optional_positive_int(value, name: str, minimum: int = 1) -> int | None:
+    """Like ``positive_int``, but ``None`` passes through (meaning "not given")."""
+    return None if value is None else positive_int(value, name, minimum)
+
+
+def image_shape(value, name: str = "input_shape") -> tuple[int, int, int]:
+    """``(height, width, channels)`` of positive ints, as a tuple."""
+    if not isinstance(value, (tuple, list)) or len(value) != 3 or not all(is_int(n) and n > 0 for n in value):
+        raise ValueError(f"{name} should be (height, width, channels) of positive ints, got {value!r}")
+    return tuple(int(n) for n in value)
+
+
+def int_tuple(value, name: str, length: int | None = None) -> tuple[int, ...]:
+    """A non-empty tuple or list of positive ints (``length`` of them when given), as a tuple."""
+    if (not isinstance(value, (tuple, list)) or not value or (length is not None and len(value) != length)
+            or not all(is_int(n) and n > 0 for n in value)):
+        count = f"{length} " if length is not None else ""
+        raise ValueError(f"{name} should be {count}positive ints in a tuple, got {value!r}")
+    return tuple(int(n) for n in value)
+
+
+def fraction(value, name: str, *, low: float = 0.0, high: float = 1.0, include_high: bool = False) -> float:
+    """A real number in [low, high) (or [low, high] with ``include_high``), as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} should be a number in [{low}, {high}{']' if include_high else ')'}, got {value!r}")
+    inside = low <= value <= high if include_high else low <= value < high
+    if not inside:
+        raise ValueError(f"{name} should be in [{low}, {high}{']' if include_high else ')'}, got {value!r}")
+    return float(value)
