@@ -1,20 +1,19 @@
 """Command line for learners and teachers: ``python -m course_lib <command>``.
 
-    python -m course_lib info                   what the course runs on, which data it will use
+    python -m course_lib info                   what the course runs on, which data it would use (no download)
     python -m course_lib fetch [FOLDER]         download MNIST and Fashion-MNIST once (default: data/)
     python -m course_lib student chapters/ OUT/ write the student version (solutions stubbed out)
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_lib", description="Course helper commands.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("info", help="print versions, device, mode and the MNIST source in use")
+    commands.add_parser("info", help="print versions, device, mode and which dataset copies would be used (looks only)")
     fetch = commands.add_parser("fetch", help="download the datasets once, for a classroom without network")
     fetch.add_argument("folder", nargs="?", default=None, help="where to save mnist.npz (default: data/)")
     student = commands.add_parser("student", help="write student notebooks with the solutions stubbed out")
@@ -31,7 +30,6 @@ def main(argv=None) -> int:
         print(f"{len(summary)} notebooks written to {args.target}")
         return 0
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from course_lib import data
 
     if args.command == "fetch":
@@ -50,8 +48,8 @@ def main(argv=None) -> int:
     from course_lib import train
 
     train.device_report()
-    data.load_mnist()
-    data.load_fashion_mnist()
+    for dataset, where in data.describe_sources().items():   # looks only: info never starts a download
+        print(f"{dataset + ' source':<22}  {where}")
     return 0
 
 

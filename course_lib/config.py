@@ -46,6 +46,11 @@ def strict_checks() -> bool:
     return _flag("COURSE_STRICT")
 
 
+def is_offline() -> bool:
+    """True when ``COURSE_OFFLINE=1``: loaders never try a download (data/README.md)."""
+    return _flag("COURSE_OFFLINE")
+
+
 def mode() -> str:
     """``"fast"`` or ``"full"``."""
     return "fast" if is_fast() else "full"

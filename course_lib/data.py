@@ -17,6 +17,7 @@ import socket
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -32,11 +33,19 @@ class DatasetError(RuntimeError):
     """A dataset file is missing, damaged, or not what the course expects."""
 
 
+SourceKind = Literal["env", "course", "debian", "keras", "sample"]
+
+
 @dataclass(frozen=True)
 class DataSource:
-    """Where a dataset came from: ``kind`` is one of env, course, keras, sample."""
+    """Where a dataset came from.
 
-    kind: str
+    ``kind``: ``"env"`` ($COURSE_DATA_DIR), ``"course"`` (the course's data/ folder), ``"debian"``
+    (Debian's dataset-fashion-mnist files, Fashion-MNIST only), ``"keras"`` (Keras's cache or
+    download) or ``"sample"`` (the bundled sample). ``full`` is False only for the sample.
+    """
+
+    kind: SourceKind
     path: str
     full: bool
     description: str
@@ -53,16 +62,17 @@ def mnist_source() -> DataSource | None:
     return _last_source.get("mnist")
 
 
-def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None):
-    """Read and validate an MNIST file in the Keras layout.
+def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None, dataset: str = "MNIST"):
+    """Read and validate a 28×28, ten-class dataset file in Keras's MNIST layout.
 
-    Returns ``((x_train, y_train), (x_test, y_test))``: uint8 images of shape (N, 28, 28) and
-    uint8 labels 0..9. Raises ``DatasetError`` naming the file when it is missing, not a zip,
-    truncated, or holds arrays of the wrong shape or type.
+    MNIST and Fashion-MNIST share the layout; ``dataset`` names which one is expected, in the
+    messages. Returns ``((x_train, y_train), (x_test, y_test))``: uint8 images of shape
+    (N, 28, 28) and uint8 labels 0..9. Raises ``DatasetError`` naming the file when it is missing,
+    not a zip, truncated, or holds arrays of the wrong shape or type.
     """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"{path} does not exist (expected an MNIST .npz file there)")
+        raise DatasetError(f"{path} does not exist (expected a {dataset} .npz file there)")
     remedy = (
         f"Delete or replace {path}: copy it again from a good source, or run "
         "`python -m course_lib fetch` on a machine with internet (see data/README.md)."
@@ -72,7 +82,7 @@ def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None):
             missing = [key for key in MNIST_KEYS if key not in npz.files]
             if missing:
                 raise DatasetError(
-                    f"{path} is not an MNIST file in the Keras layout: it lacks {missing} "
+                    f"{path} is not a {dataset} file in the Keras layout: it lacks {missing} "
                     f"(it holds {sorted(npz.files)}). {remedy}"
                 )
             arrays = {key: npz[key] for key in MNIST_KEYS}
@@ -95,16 +105,16 @@ def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None):
         elif labels.size and (labels.min() < 0 or labels.max() > 9):
             problem = f"y_{split} holds labels outside 0..9"
         if problem:
-            raise DatasetError(f"{path} is not a valid MNIST file: {problem}. {remedy}")
+            raise DatasetError(f"{path} is not a valid {dataset} file: {problem}. {remedy}")
     if expect_full and (len(arrays["x_train"]) != 60000 or len(arrays["x_test"]) != 10000):
         raise DatasetError(
             f"{path} holds {len(arrays['x_train'])} training and {len(arrays['x_test'])} test "
-            f"images; the full MNIST has 60000 and 10000. {remedy}"
+            f"images; the full {dataset} has 60000 and 10000. {remedy}"
         )
-    as_labels = lambda y: y.astype(np.uint8, copy=False)  # noqa: E731 - Keras returns uint8
+    # Keras returns uint8 labels; some copies store them as int64
     return (
-        (arrays["x_train"], as_labels(arrays["y_train"])),
-        (arrays["x_test"], as_labels(arrays["y_test"])),
+        (arrays["x_train"], arrays["y_train"].astype(np.uint8, copy=False)),
+        (arrays["x_test"], arrays["y_test"].astype(np.uint8, copy=False)),
     )
 
 
@@ -132,7 +142,7 @@ def load_mnist(verbose: bool = True, allow_download: bool | None = None):
     (or ``COURSE_OFFLINE=1``) skips the Keras download. Explained in chapter 00, used from chapter 05.
     """
     if allow_download is None:
-        allow_download = not config._flag("COURSE_OFFLINE")
+        allow_download = not config.is_offline()
     found = _full_copy_in_course_folders(MNIST_FILE, "MNIST")
     if found:
         return _remember("mnist", *found, verbose)
@@ -165,7 +175,7 @@ def _full_copy_in_course_folders(file_name: str, dataset: str):
     candidates.append(("course", config.DATA_DIR / file_name, "the course's data/ folder"))
     for kind, path, where in candidates:
         if path.is_file():
-            data = read_mnist_npz(path, expect_full=True)
+            data = read_mnist_npz(path, expect_full=True, dataset=dataset)
             return DataSource(kind, str(path), True, f"full {dataset} from {where} ({path})"), data
     return None
 
@@ -174,7 +184,7 @@ def _bundled_sample(file_name: str, dataset: str, items: str, looked_in: str, re
                     remedy: str):
     """(source, data) for a bundled sample, with the one sentence that tells the learner what it means."""
     sample = config.DATA_DIR / file_name
-    data = read_mnist_npz(sample)
+    data = read_mnist_npz(sample, dataset=dataset)
     (x_train, _), (x_test, _) = data
     source = DataSource(
         "sample", str(sample), False,
@@ -345,7 +355,7 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
     ``fashion_mnist_source()`` tells which one was used. Chapter 08a uses it.
     """
     if allow_download is None:
-        allow_download = not config._flag("COURSE_OFFLINE")
+        allow_download = not config.is_offline()
     found = _full_copy_in_course_folders(FASHION_FILE, "Fashion-MNIST")
     if found:
         return _remember("fashion_mnist", *found, verbose)
@@ -389,8 +399,36 @@ def fetch_fashion_mnist(destination: str | os.PathLike | None = None) -> Path:
         (x_train, y_train), (x_test, y_test) = _keras_fashion_mnist()
     target = destination / FASHION_FILE
     np.savez_compressed(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    read_mnist_npz(target, expect_full=True)
+    read_mnist_npz(target, expect_full=True, dataset="Fashion-MNIST")
     return target
+
+
+def describe_sources() -> dict[str, str]:
+    """Which copy of each dataset a chapter would load, found by looking only (no reading, no download).
+
+    ``python -m course_lib info`` prints it. A file found here is still validated when a chapter
+    loads it; where no full copy is on disk, the loader tries Keras's download (when allowed) and
+    otherwise uses the bundled sample.
+    """
+    def first_present(file_name: str, extra=()):
+        env_dir = config.data_dir_from_env()
+        places = ([("$COURSE_DATA_DIR", env_dir / file_name)] if env_dir is not None else [])
+        places += [("the course's data/ folder", config.DATA_DIR / file_name), *extra]
+        for where, path in places:
+            if path.exists():
+                return f"full copy in {where} ({path})"
+        return None
+
+    offline = config.is_offline()
+    fallback = ("no full copy on disk: the bundled sample" if offline else
+                "no full copy on disk: a Keras download will be tried, else the bundled sample")
+    debian = Path(DEBIAN_FASHION_DIR)
+    return {
+        "MNIST": first_present(MNIST_FILE, [("Keras's cache", _keras_cache_path())]) or fallback,
+        "Fashion-MNIST": first_present(FASHION_FILE, [
+            ("Debian's dataset-fashion-mnist", debian / FASHION_IDX_FILES["x_train"]),
+            ("Keras's cache", _keras_fashion_dir() / FASHION_IDX_FILES["x_train"])]) or fallback,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

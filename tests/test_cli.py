@@ -19,7 +19,18 @@ def test_info_reports_device_mode_and_source(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "backend" in result.stdout and "course_mode   fast" in result.stdout
     if not (ROOT / "data" / "mnist.npz").exists():
-        assert "MNIST source: the bundled MNIST sample" in result.stdout
+        assert "MNIST source            no full copy on disk: the bundled sample" in result.stdout
+
+
+def test_info_only_looks_and_names_the_file_it_found(tmp_path):
+    # A file named mnist.npz that is not a valid archive: info must not read it (a chapter would
+    # refuse it with a clear error), and must not try a download either (unroutable proxy).
+    (tmp_path / "mnist.npz").write_bytes(b"not an archive")
+    result = run("info", COURSE_DATA_DIR=str(tmp_path), KERAS_HOME=str(tmp_path / "keras"),
+                 HTTPS_PROXY="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
+    assert result.returncode == 0, result.stderr
+    assert f"full copy in $COURSE_DATA_DIR ({tmp_path / 'mnist.npz'})" in result.stdout
+    assert not (tmp_path / "keras" / "datasets").exists(), "info made a datasets folder: it tried to load"
 
 
 def test_fetch_without_network_fails_with_a_pointer(tmp_path):
