@@ -46,6 +46,14 @@ def int_tuple(value, name: str, length: int | None = None) -> tuple[int, ...]:
     return tuple(int(n) for n in value)
 
 
+def int_range(value, name: str, minimum: int) -> tuple[int, int]:
+    """``(low, high)``, two ints with ``minimum <= low <= high``, as a tuple of Python ints."""
+    if (not isinstance(value, (tuple, list)) or len(value) != 2 or not all(is_int(v) for v in value)
+            or value[0] < minimum or value[0] > value[1]):
+        raise ValueError(f"{name} should be (low, high) ints with {minimum} <= low <= high, got {value!r}")
+    return int(value[0]), int(value[1])
+
+
 def fraction(value, name: str, *, low: float = 0.0, high: float = 1.0, include_high: bool = False) -> float:
     """A real number in [low, high) (or [low, high] with ``include_high``), as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

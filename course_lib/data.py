@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
+from course_lib import _validate, config
 
-from course_lib import config
+import numpy as np
 
 MNIST_FILE = "mnist.npz"
 SAMPLE_FILE = "mnist_sample.npz"
@@ -235,8 +235,7 @@ def subset(x, y, n: int | None, seed: int = 0):
         raise ValueError(f"x and y should have the same length, got {len(x)} and {len(y)}")
     if n is None or n >= len(x):
         return x, y
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(f"n should be a positive int or None, got {n!r}")
+    n = _validate.positive_int(n, "n (or None for all)")
     rng = np.random.default_rng(seed)
     # Rank every example within its class in a random order, then take the lowest ranks:
     # each class contributes in turn, so the subset stays balanced.
@@ -500,12 +499,10 @@ def make_digit_canvases(digit_images, digit_labels, count: int, canvas_size: int
         raise ValueError(f"digit_images should be uint8 of shape (N, H, W), got {digit_images.dtype} {digit_images.shape}")
     if digit_labels.shape != (len(digit_images),):
         raise ValueError(f"digit_labels should have shape ({len(digit_images)},), got {digit_labels.shape}")
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
-        raise ValueError(f"count should be a non-negative int, got {count!r}")
-    if isinstance(canvas_size, bool) or not isinstance(canvas_size, (int, np.integer)) or canvas_size < 8:
-        raise ValueError(f"canvas_size should be an int >= 8, got {canvas_size!r}")
-    low, high = _int_range(digits_per_canvas, "digits_per_canvas", minimum=0)
-    smallest, largest = _int_range(digit_size, "digit_size", minimum=4)
+    count = _validate.positive_int(count, "count", minimum=0)
+    canvas_size = _validate.positive_int(canvas_size, "canvas_size", minimum=8)
+    low, high = _validate.int_range(digits_per_canvas, "digits_per_canvas", minimum=0)
+    smallest, largest = _validate.int_range(digit_size, "digit_size", minimum=4)
     if largest > canvas_size:
         raise ValueError(f"digit_size {digit_size!r} should not exceed canvas_size {canvas_size}")
     if not 0 < ink_threshold < 1:
@@ -544,10 +541,3 @@ def make_digit_canvases(digit_images, digit_labels, count: int, canvas_size: int
         all_classes.append(np.asarray(classes, np.int64))
     return DigitCanvases(images, all_boxes, all_classes, masks, int(seed))
 
-
-def _int_range(value, name: str, minimum: int):
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-            or value[0] < minimum or value[0] > value[1]):
-        raise ValueError(f"{name} should be (low, high) ints with {minimum} <= low <= high, got {value!r}")
-    return int(value[0]), int(value[1])

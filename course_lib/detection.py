@@ -10,13 +10,17 @@ per cell, ``[objectness, x, y, w, h, 10 class scores]``:
 
 * objectness: is there an object centred in this cell? (sigmoid)
 * x, y: where the centre lies inside the cell, 0..1 (sigmoid)
-* w, h: the box size as a fraction of the whole image, 0..1 (sigmoid)
+* w, h: the box size as the log of its ratio to the cell size, ``log(w / stride)`` (decoded with
+  ``exp``, so any size is positive and doubling a box adds log 2 whatever its size)
 * class scores: which digit (softmax)
 
 Decoding turns every cell whose ``objectness x class probability`` passes a threshold into a box,
 then non-maximum suppression removes duplicates of the same object.
 """
 from __future__ import annotations
+
+from course_lib import _validate
+from course_lib.models import BN_MOMENTUM
 
 import keras
 import matplotlib.pyplot as plt
@@ -25,9 +29,6 @@ from keras import layers, ops
 
 #: Channels of the detector's output per cell: objectness, x, y, w, h, then the class scores.
 BOX_CHANNELS = 5
-#: Batch-norm momentum: 0.9 rather than Keras's 0.99, so that the running statistics used at test
-#: time catch up within the few hundred steps a CPU training lasts.
-BN_MOMENTUM = 0.9
 
 
 # --------------------------------------------------------------------------------- IoU and NMS
@@ -192,18 +193,13 @@ def build_grid_detector(input_shape=(64, 64, 1), num_classes: int = 10, filters=
     whole digit. All convolutions use batch norm and ReLU. The output is raw scores (logits) of
     shape ``(N, S, S, 5 + num_classes)``; ``decode_grid`` turns them into boxes.
     """
-    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3
-            or not all(isinstance(n, int) and n > 0 for n in input_shape)):
-        raise ValueError(f"input_shape should be (height, width, channels) of positive ints, got {input_shape!r}")
-    if not isinstance(filters, (tuple, list)) or not filters or not all(isinstance(f, int) and f > 0 for f in filters):
-        raise ValueError(f"filters should be a non-empty list of positive ints, got {filters!r}")
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes should be a positive int, got {num_classes!r}")
-    if not isinstance(head_filters, int) or head_filters < 1:
-        raise ValueError(f"head_filters should be a positive int, got {head_filters!r}")
+    input_shape = _validate.image_shape(input_shape)
+    filters = _validate.int_tuple(filters, "filters")
+    num_classes = _validate.positive_int(num_classes, "num_classes")
+    head_filters = _validate.positive_int(head_filters, "head_filters")
     stride = 2 ** len(filters)
     if input_shape[0] % stride or input_shape[1] % stride:
-        raise ValueError(f"input_shape {tuple(input_shape)}: height and width should be divisible by the stride {stride}")
+        raise ValueError(f"input_shape {input_shape}: height and width should be divisible by the stride {stride}")
 
     def conv(x, width, tag, strides=1):
         x = layers.Conv2D(width, 3, strides=strides, padding="same", use_bias=False, name=f"{tag}_conv")(x)
@@ -224,7 +220,8 @@ def build_grid_detector(input_shape=(64, 64, 1), num_classes: int = 10, filters=
 def encode_grid_targets(boxes, classes, canvas_size: int, grid_size: int) -> np.ndarray:
     """Training targets for ``build_grid_detector`` (chapter 08b): (N, S, S, 6) float32.
 
-    Per cell: ``[objectness, x in cell, y in cell, w / canvas, h / canvas, class]``. The cell that
+    Per cell: ``[objectness, x in cell, y in cell, log(w / stride), log(h / stride), class]``, with
+    ``stride = canvas_size / grid_size`` pixels per cell (the module docstring says why log). The cell that
     holds a box's centre gets objectness 1; every other cell 0 (and the rest of its row is
     ignored by the loss). If two centres fall in one cell, the first box keeps it.
     """

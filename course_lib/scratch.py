@@ -10,6 +10,8 @@ an odd total padding at the bottom/right, exactly as Keras and TensorFlow do).
 """
 from __future__ import annotations
 
+from course_lib import _validate
+
 import numpy as np
 
 PADDINGS = ("valid", "same")
@@ -50,8 +52,7 @@ def _float_array(value, name: str) -> np.ndarray:
 
 def _positive_ints(**values) -> None:
     for name, value in values.items():
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} should be a positive int, got {value!r}")
+        _validate.positive_int(value, name)
 
 
 def output_size(n: int, k: int, stride: int = 1, padding: str = "valid") -> int:
