@@ -78,7 +78,8 @@ def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None, dat
         "`python -m course_lib fetch` on a machine with internet (see data/README.md)."
     )
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # open the file ourselves: np.load leaves its handle open when the archive is damaged
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
             missing = [key for key in MNIST_KEYS if key not in npz.files]
             if missing:
                 raise DatasetError(
