@@ -1,37 +1,247 @@
-"""Checkers of chapters 06–08e: they reject malformed answers without crashing."""
-from course_lib.checks import dcgan as dcgan_checks
-from course_lib.checks import gan_objective as objective_checks
-from course_lib.checks import generation as generation_checks
-from course_lib.checks import translation as translation_checks
+"""Checkers of chapters 06–08e: each accepts a right answer, gives every hint it has to the mistake that hint
+names, and never crashes on a malformed answer. (tests/test_reference_solutions.py runs the same checkers on
+the reference solutions written in the notebooks.)"""
+from course_lib import detection
+from course_lib.checks import classification, dcgan, gan_objective, generation, segmentation, translation
+from course_lib.checks import detection as detection_checks
+from course_lib.checks.core import ExerciseFailed
 
 import numpy as np
 import pytest
 
 
-def _wrong_answers():
-    return [None, 3, "text", lambda *a: None, lambda *a: 1 / 0]
-
-
-@pytest.mark.parametrize("check", [
-    objective_checks.check_value_of_game, objective_checks.check_optimal_discriminator,
-    objective_checks.check_jsd_from_value, objective_checks.check_generator_gradients,
-    dcgan_checks.check_confident_share, dcgan_checks.check_find_collapsed, dcgan_checks.check_slerp,
-    generation_checks.check_per_class_agreement, generation_checks.check_balanced_labels,
-    generation_checks.check_truncated_noise,
-    translation_checks.check_psnr_by_hand, translation_checks.check_l1_loss, translation_checks.check_block_mean,
-])
-def test_checkers_reject_malformed_answers(check, monkeypatch):
+@pytest.fixture(autouse=True)
+def lenient(monkeypatch):
     monkeypatch.setenv("COURSE_STRICT", "0")
-    for answer in _wrong_answers():
-        assert not check(answer)
 
 
-def test_objective_checkers_accept_right_and_reject_typical_mistakes(monkeypatch):
-    monkeypatch.setenv("COURSE_STRICT", "0")
-    assert objective_checks.check_value_of_game(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)))
-    result = objective_checks.check_value_of_game(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(f)))
-    assert not result and "log(1 − D(G(z)))" in result.message
-    assert objective_checks.check_jsd_from_value(lambda v: (v + np.log(4)) / 2)
-    assert not objective_checks.check_jsd_from_value(lambda v: v + np.log(4))
-    assert objective_checks.check_generator_gradients(lambda d: (np.mean(-d), np.mean(d - 1)))
-    assert not objective_checks.check_generator_gradients(lambda d: (np.mean(d - 1), np.mean(-d)))
+# --- right answers, written independently of the notebooks ------------------------------------------------
+
+def optimal_discriminator(p_data, p_g):
+    total = p_data + p_g
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, p_data / total, 0.5)
+
+
+def find_collapsed(histograms):
+    return min(histograms, key=lambda name: histograms[name].min() / histograms[name].sum())
+
+
+def slerp(a, b, t):
+    omega = np.arccos(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
+    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+def share_where(selected_by, other, num_classes, empty=np.nan):
+    """For each class c: among the items whose ``selected_by`` is c, the share whose ``other`` is c."""
+    return np.array([np.mean(other[selected_by == c] == c) if np.any(selected_by == c) else empty
+                     for c in range(num_classes)])
+
+
+def truncated_noise(count, latent_dim, limit=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(count, latent_dim))
+    while (outside := np.abs(z) > limit).any():
+        z[outside] = rng.normal(size=outside.sum())
+    return z
+
+
+def most_confused(confusion, transpose=False, keep=lambda m: m):
+    mistakes = keep(np.array(confusion, copy=True))
+    mistakes = mistakes.T.copy() if transpose else mistakes
+    np.fill_diagonal(mistakes, -1)
+    return tuple(int(i) for i in np.unravel_index(mistakes.argmax(), mistakes.shape))
+
+
+def most_confused_in_place(confusion):
+    np.fill_diagonal(confusion, -1)
+    return tuple(int(i) for i in np.unravel_index(confusion.argmax(), confusion.shape))
+
+
+def top_k_accuracy(probabilities, y_true, k, order=-1):
+    top = np.argsort(order * probabilities, axis=1)[:, :k]
+    return float(np.mean([y in row for y, row in zip(y_true, top)]))
+
+
+def iou_with(denominator):
+    """IoU with the intersection clipped at 0 or not, divided by ``denominator(area_a, area_b, inter)``."""
+    def iou(a, b, clip=True):
+        width, height = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+        if clip:
+            width, height = max(0.0, width), max(0.0, height)
+        area_a, area_b = (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
+        return float(width * height / denominator(area_a, area_b, width * height))
+    return iou
+
+
+def nms_in_index_order(boxes, scores, iou_threshold):
+    keep = []
+    for i in range(len(boxes)):
+        if all(detection.iou(boxes[i], boxes[j]) <= iou_threshold for j in keep):
+            keep.append(i)
+    return keep
+
+
+def class_iou(t, p, c, over="union", empty=np.nan):
+    both = np.sum((t == c) & (p == c))
+    count = {"union": np.sum((t == c) | (p == c)), "true": np.sum(t == c), "pred": np.sum(p == c)}[over]
+    return float(both / count) if count else empty
+
+
+def mask_to_box(mask, c, rows_first=False, end=1, absent=None):
+    rows, cols = np.nonzero(mask == c)
+    if len(rows) == 0:
+        return absent
+    if rows_first:
+        return np.array([rows.min(), cols.min(), rows.max() + end, cols.max() + end])
+    return np.array([cols.min(), rows.min(), cols.max() + end, rows.max() + end])
+
+
+def blocks(x, f):
+    """(N, H, W) → (N, H/f, f, W/f, f)."""
+    return x.reshape(len(x), x.shape[1] // f, f, -1, f)
+
+
+def mse(p, t):
+    return float(np.mean((p - t) ** 2))
+
+
+CASES = [
+    # (checker, right answer, [(wrong answer, words the hint must contain), ...])
+    (gan_objective.check_value_of_game, lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)),
+     [(lambda r, f: np.log(r), "one number"),
+      (lambda r, f: np.mean(np.log(r)) + np.mean(np.log(f)), "log(1 − D(G(z)))"),
+      (lambda r, f: np.mean(np.log(np.concatenate([r, 1 - f]))), "two means separately"),
+      (lambda r, f: np.mean(np.log(r)) - np.mean(np.log(1 - f)),
+       "mean(log d_real) + mean(log(1 − d_fake))")]),
+    (gan_objective.check_optimal_discriminator, optimal_discriminator,
+     [(lambda p, g: g / (p + g), "1 − D*"), (lambda p, g: p / (p + g), "divides 0 by 0"),
+      (lambda p, g: p / (p + g + 1), "D*(x) = p_data(x) / (p_data(x) + p_g(x))"),
+      (lambda p, g: np.where(p + g > 0, p / np.maximum(p + g, 1e-12), 0.0), "D* on [0, 1, 0, 2]")]),
+    (gan_objective.check_jsd_from_value, lambda v: (v + np.log(4)) / 2,
+     [(lambda v: v + np.log(4), "2·JSD"), (lambda v: None, "forget `return`")]),
+    (gan_objective.check_generator_gradients, lambda d: (np.mean(-d), np.mean(d - 1)),
+     [(lambda d: np.mean(-d), "return a pair"), (lambda d: (np.mean(d - 1), np.mean(-d)), "swapped"),
+      (lambda d: (np.mean(d), np.mean(1 - d)), "mind the sign"),
+      (lambda d: (2 * np.mean(-d), np.mean(d - 1)), "the minimax gradient"),
+      (lambda d: (np.mean(-d), np.mean(-d)), "the non-saturating gradient")]),
+    (dcgan.check_confident_share, lambda p, t=0.9: float(np.mean(p.max(axis=1) >= t)),
+     [(lambda p, t=0.9: p.max(axis=1) >= t, "one number"),
+      (lambda p, t=0.9: float(np.mean(p.max(axis=1) > t)), "equals the threshold"),
+      (lambda p, t=0.9: int(np.sum(p.max(axis=1) >= t)), "not the count"),
+      (lambda p, t=0.9: float(np.mean(p.max(axis=1))), "largest probability"),
+      (lambda p, t=0.9: float(np.mean(p.max(axis=1) >= 0.9)), "threshold argument")]),
+    (dcgan.check_find_collapsed, find_collapsed,
+     [(lambda h: 0, "return the name"), (lambda h: max(h, key=lambda name: h[name][0]), "draws every digit"),
+      (lambda h: next(iter(h)), "not the collapsed one")]),
+    (dcgan.check_slerp, slerp,
+     [(lambda a, b, t: (1 - t) * a + t * b, "straight line"), (lambda a, b, t: a, "Ω is the angle")]),
+    (generation.check_per_class_agreement, lambda p, r, k=10: share_where(r, p, k),
+     [(lambda p, r, k=10: float(np.mean(p == r)), "one share per class"),
+      (lambda p, r, k=10: share_where(r, p, k - 1), "has shape"),
+      (lambda p, r, k=10: share_where(p, r, k), "not by how often it was predicted"),
+      (lambda p, r, k=10: share_where(r, p, k, empty=1.0), "never requested")]),
+    (generation.check_balanced_labels, lambda count, k=10: np.arange(count) % k,
+     [(lambda count, k=10: np.arange(count - 1) % k, "has shape"),
+      (lambda count, k=10: np.arange(count) // (count // k), "ints in 0..9"),
+      (lambda count, k=10: np.random.default_rng(0).integers(0, k, count), "should appear")]),
+    (generation.check_truncated_noise, truncated_noise,
+     [(lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, limit, seed)[:, 0], "has shape"),
+      (lambda n, d, limit=1.0, seed=0: np.random.default_rng(seed).normal(size=(n, d)), "exceed the limit"),
+      (lambda n, d, limit=1.0, seed=0: np.clip(np.random.default_rng(seed).normal(size=(n, d)), -1, 1),
+       "clipping"),
+      (lambda n, d, limit=1.0, seed=0: np.random.default_rng(seed).uniform(-limit, limit, (n, d)), "uniform"),
+      (lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, limit, None), "the same seed"),
+      (lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, limit, 0), "use the seed argument"),
+      (lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, 1.0, seed), "use the limit argument")]),
+    (translation.check_psnr_by_hand, lambda p, t: 10 * np.log10(1 / mse(p, t)),
+     [(lambda p, t: (p - t) ** 2, "one number"),
+      (lambda p, t: 10 * np.log10(1 / np.sqrt(mse(p, t))), "*squared*"),
+      (lambda p, t: np.log10(1 / mse(p, t)), "ten times the base-10"),
+      (lambda p, t: 10 * np.log(1 / mse(p, t)), "ten times the base-10"),
+      (lambda p, t: mse(p, t), "MSE = mean((prediction − target)²)")]),
+    (translation.check_l1_loss, lambda p, t: float(np.mean(np.abs(p - t))),
+     [(lambda p, t: np.abs(p - t), "one number"), (mse, "mean squared error"),
+      (lambda p, t: float(np.sum(np.abs(p - t))), "not the sum"),
+      (lambda p, t: float(np.mean(p - t)), "absolute value"),
+      (lambda p, t: float(np.max(np.abs(p - t))), "mean(|prediction − target|)")]),
+    (translation.check_block_mean, lambda x, f: blocks(x, f).mean(axis=(2, 4)),
+     [(lambda x, f: x, "smaller"), (lambda x, f: x[:, ::f, ::f], "keeps one pixel"),
+      (lambda x, f: x[:, ::f, ::f].mean(axis=2), "has shape"),
+      (lambda x, f: blocks(x, f).max(axis=(2, 4)), "reshape to (N, H/f, f, W/f, f)")]),
+    (classification.check_per_class_accuracy, lambda t, p, k: share_where(t, p, k),
+     [(lambda t, p, k: float(np.mean(t == p)), "one number"),
+      (lambda t, p, k: np.full(k, np.mean(t == p)), "overall accuracy"),
+      (lambda t, p, k: share_where(p, t, k), "not by the prediction"),
+      (lambda t, p, k: share_where(t, p, k)[::-1], "differs from the expected value"),
+      (lambda t, p, k: share_where(t, p, k, empty=0.0), "NaN")]),
+    (classification.check_most_confused, most_confused,
+     [(lambda m: None, "forget a `return`"),
+      (lambda m: int(np.argmax(np.where(np.eye(len(m), dtype=bool), -1, m))), "return a pair"),
+      (lambda m: (*most_confused(m), 0), "got 3 values"),
+      (lambda m: np.unravel_index(np.argmax(m), np.shape(m)), "diagonal"),
+      (lambda m: most_confused(m, transpose=True), "rows are true classes"),
+      (lambda m: most_confused(m, keep=lambda a: np.triu(a, 1)), "upper triangle"),
+      (lambda m: (2, 1), "the largest off-diagonal entry (12) is at row 2, column 0"),
+      (lambda m: (2, 0), "hard-coded"),
+      (most_confused_in_place, "work on a copy")]),
+    (classification.check_top_k_accuracy, top_k_accuracy,
+     [(lambda p, y, k: float(np.mean(p.argmax(axis=1) == y)), "k largest"),
+      (lambda p, y, k: top_k_accuracy(p, y, k, order=1), "k largest")]),
+    (detection_checks.check_box_iou, detection.iou,
+     [(lambda a, b: None, "forget a `return`"),
+      (lambda a, b: iou_with(lambda area_a, area_b, inter: area_a + area_b - inter)(a, b, clip=False),
+       "clip"),
+      (iou_with(lambda area_a, area_b, inter: area_a), "divided by one box's area"),
+      (iou_with(lambda area_a, area_b, inter: area_a + area_b), "area a + area b - intersection")]),
+    (detection_checks.check_nms, lambda b, s, t: list(detection.non_max_suppression(b, s, t)),
+     [(lambda b, s, t: None, "forget a `return`"), (lambda b, s, t: "kept", "list of box indices"),
+      (nms_in_index_order, "sort by score first"),
+      (lambda b, s, t: list(range(len(b))), "nothing was suppressed"),
+      (lambda b, s, t: list(detection.non_max_suppression(b, s, t))[::-1], "best score first"),
+      (lambda b, s, t: [1], "kept [1], expected [1, 3]"),
+      (lambda b, s, t: list(detection.non_max_suppression(b, s, 0.5)), "iou_threshold=0.95")]),
+    (detection_checks.check_average_precision, detection.average_precision,
+     [(lambda h, s, n: float(np.mean(h)), "non-increasing")]),
+    (segmentation.check_pixel_accuracy, lambda t, p: float(np.mean(t == p)),
+     [(lambda t, p: np.mean(t == p, axis=(1, 2)), "one number for all images"),
+      (lambda t, p: float(np.mean(t[t > 0] == p[t > 0])), "element by element")]),
+    (segmentation.check_class_iou, class_iou,
+     [(lambda t, p, c: class_iou(t, p, c, over="pred"), "predicted pixels only"),
+      (lambda t, p, c: class_iou(t, p, c, over="true"), "true pixels only"),
+      (lambda t, p, c: float(np.sum((t == c) & (p == c))), "|true == c AND pred == c|"),
+      (lambda t, p, c: class_iou(t, p, c, empty=0.0), "float('nan')")]),
+    (segmentation.check_mask_to_box, mask_to_box,
+     [(lambda m, c: mask_to_box(m, c, rows_first=True), "x is the column"),
+      (lambda m, c: mask_to_box(m, c, end=0), "exclusive"),
+      (lambda m, c: mask_to_box(m, c, end=2), "mask_to_box(mask, 4) differs"),
+      (lambda m, c: mask_to_box(m, c, absent=np.zeros(4)), "return None")]),
+]
+IDS = [f'{case[0].__module__.rsplit(".", 1)[-1]}:{case[0].__name__.removeprefix("check_")}' for case in CASES]
+
+
+@pytest.mark.parametrize("check, right, wrongs", CASES, ids=IDS)
+def test_accepts_a_right_answer_and_explains_mistakes(check, right, wrongs):
+    result = check(right)
+    assert result.passed, result.message
+    for wrong, words in wrongs:
+        result = check(wrong)
+        assert not result.passed, f"accepted the mistake that should get the hint {words!r}"
+        assert words.lower() in result.message.lower(), result.message
+
+
+@pytest.mark.parametrize("check", [case[0] for case in CASES], ids=IDS)
+@pytest.mark.parametrize("answer", [None, 3, "text", lambda *a: None, lambda *a: 1 / 0, lambda *a: "x",
+                                    lambda *a: [[1, 2]]],
+                         ids=["None", "int", "str", "returns None", "raises", "returns str", "wrong shape"])
+def test_malformed_answers_fail_without_crashing(check, answer):
+    result = check(answer)
+    assert not result.passed
+    assert result.message
+
+
+def test_strict_mode_raises(monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT", "1")
+    with pytest.raises(ExerciseFailed, match="rows are true classes"):
+        classification.check_most_confused(lambda m: most_confused(m, transpose=True))
+    assert classification.check_most_confused(most_confused).passed

@@ -1,9 +1,9 @@
 """The exercise-checker pattern and chapter 05's checkers: accept right, reject wrong, never crash."""
-import numpy as np
-import pytest
-
 from course_lib.checks import core
 from course_lib.checks import mnist_project as checks
+
+import numpy as np
+import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -22,14 +22,16 @@ def test_checker_turns_crashes_into_hints():
         return images / undefined_name  # noqa: F821
     result = checks.check_preprocess(crashes)
     assert not result and "NameError" in result.message and "line" in result.message
-    assert "not written yet" in checks.check_preprocess(lambda images: (_ for _ in ()).throw(NotImplementedError())).message
+    not_written = checks.check_preprocess(lambda images: (_ for _ in ()).throw(NotImplementedError()))
+    assert "not written yet" in not_written.message
     assert "expected a function" in checks.check_preprocess(42).message
 
 
 def test_preprocess_checker():
     assert checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)).astype("float32") / 255)
     assert "channel axis" in checks.check_preprocess(lambda im: im.astype("float32") / 255).message
-    assert "divide by 255" in checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)).astype("float32")).message
+    unscaled = checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)).astype("float32"))
+    assert "divide by 255" in unscaled.message
     assert "float32" in checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)) / 255.0).message
     assert "return" in checks.check_preprocess(lambda im: None).message
 
@@ -56,6 +58,12 @@ def test_most_confused_checker():
     assert "diagonal" in checks.check_most_confused((1, 1), matrix).message
     assert "pair" in checks.check_most_confused(7, matrix).message
     assert "digits" in checks.check_most_confused(("a", "b"), matrix).message
+    assert "0..2" in checks.check_most_confused((2, 5), matrix).message
+    assert "some other off-diagonal cell holds more" in checks.check_most_confused((0, 1), matrix).message
+    assert checks.check_most_confused(np.array([2, 1]), matrix), "a NumPy pair is a pair too"
+    tie = matrix.copy()
+    tie[1, 2] = 7
+    assert checks.check_most_confused((1, 2), tie) and checks.check_most_confused((2, 1), tie), "a tie"
 
 
 def test_result_display():

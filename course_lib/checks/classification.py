@@ -1,9 +1,9 @@
 """Checkers for chapter 08a (classification beyond digits: Fashion-MNIST)."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+
+import numpy as np
 
 
 def _reference_per_class(y_true, y_pred, num_classes):
@@ -27,7 +27,8 @@ def check_per_class_accuracy(per_class_accuracy):
     expected = _reference_per_class(y_true, y_pred, 3)
     if answer.shape == (3,) and np.allclose(answer, np.mean(y_pred == y_true)):
         raise Hint("every entry is the overall accuracy: restrict to the examples whose TRUE label is c")
-    if answer.shape == (3,) and np.allclose(answer, [2 / 3, 2 / 3, 2 / 3]):
+    by_prediction = [np.mean(y_true[y_pred == c] == c) for c in range(3)]  # [0.5, 2/3, 1]: precision
+    if answer.shape == (3,) and np.allclose(answer, by_prediction):
         raise Hint("select the examples by their true label (y_true == c), not by the prediction")
     expect_close(answer, expected, "per_class_accuracy(y_true, y_pred, 3)",
                  hint="for class c: among the examples with y_true == c, the fraction with y_pred == c")
@@ -42,11 +43,17 @@ def check_per_class_accuracy(per_class_accuracy):
     expect_close(answer[:4], expected[:4], "per_class_accuracy on random labels")
 
 
+# A confusion matrix in which the typical mistakes land in different cells: the largest off-diagonal
+# count (12) is at row 2, column 0; read transposed (rows as predictions) it comes out as (0, 2), which
+# holds only 2; the largest count above the diagonal (9) is at (0, 1).
+CONFUSION = np.array([[50, 9, 2], [1, 60, 0], [12, 3, 40]])
+
+
 @checker("most confused pair")
 def check_most_confused(most_confused):
     """The learner's ``most_confused(confusion)``: the (true, predicted) pair with the largest
     off-diagonal count of a confusion matrix."""
-    confusion = np.array([[50, 2, 9], [1, 60, 0], [12, 3, 40]])
+    confusion = CONFUSION.copy()
     answer = call(most_confused, confusion)
     if answer is None:
         raise Hint("your function returned None: did you forget a `return`?")
@@ -54,17 +61,20 @@ def check_most_confused(most_confused):
         pair = tuple(int(v) for v in answer)
     except (TypeError, ValueError):
         raise Hint(f"return a pair (true_class, predicted_class), got {answer!r}") from None
-    if pair == (1, 1) or pair[0] == pair[1]:
-        raise Hint("the diagonal holds the correct predictions: leave it out (for example set it to -1 on a copy)")
+    if len(pair) != 2:
+        raise Hint(f"return a pair (true_class, predicted_class), got {len(pair)} values {pair}")
+    if pair[0] == pair[1]:
+        raise Hint("the diagonal holds the correct predictions: leave it out "
+                   "(for example set it to -1 on a copy)")
     if pair == (0, 2):
-        raise Hint("that is the largest entry of the upper triangle only; look at every off-diagonal entry")
-    if pair == (2, 0)[::-1]:
         raise Hint("rows are true classes and columns predictions: return (row, column)")
+    if pair == (0, 1):
+        raise Hint("that is the largest entry of the upper triangle only; look at every off-diagonal entry")
     if pair != (2, 0):
         raise Hint(f"got {pair}; the largest off-diagonal entry (12) is at row 2, column 0")
-    if tuple(int(v) for v in call(most_confused, confusion.T)) != (0, 2):
+    if tuple(int(v) for v in call(most_confused, CONFUSION.T.copy())) != (0, 2):
         raise Hint("your answer does not follow the matrix: is something hard-coded?")
-    if not np.array_equal(confusion, [[50, 2, 9], [1, 60, 0], [12, 3, 40]]):
+    if not np.array_equal(confusion, CONFUSION):
         raise Hint("your function changed the matrix it was given: work on a copy")
 
 

@@ -1,10 +1,10 @@
 """Checkers for chapter 02 (convolution): a loop convolution, output sizes, the kernel flip."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib import scratch
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close
+
+import numpy as np
 
 
 def expect_number_cases(function, cases, reference, name: str, hint_for=None):
@@ -22,7 +22,8 @@ def expect_number_cases(function, cases, reference, name: str, hint_for=None):
             raise Hint(f"{name}{case} should return a number, got {type(got).__name__} {got!r}")
         if got != expected:
             specific = hint_for(case, got, expected) if hint_for else ""
-            raise Hint(f"{name}{case} returned {got}, expected {expected}." + (f" {specific}" if specific else ""))
+            raise Hint(f"{name}{case} returned {got}, expected {expected}."
+                       + (f" {specific}" if specific else ""))
 
 
 @checker("conv2d_loop: the article's convolution with loops")
@@ -34,20 +35,22 @@ def check_conv2d_loop(conv2d_loop):
         got = as_array(call(conv2d_loop, x.copy(), k.copy()), "conv2d_loop(x, k)")
         expected = scratch.conv2d(x, k)
         if got.shape != expected.shape:
-            raise Hint(f"for x of shape {shape} and k of shape {kshape} the output should be {expected.shape} "
-                       f"(H − kh + 1, W − kw + 1), got {got.shape}")
+            raise Hint(f"for x of shape {shape} and k of shape {kshape} the output should be "
+                       f"{expected.shape} (H − kh + 1, W − kw + 1), got {got.shape}")
         if np.allclose(got, scratch.correlate2d(x, k)) and not np.allclose(got, expected):
             raise Hint("your result is the cross-correlation (what Keras computes): the article's formula "
                        "uses F(i − m, j − n), so the kernel must be flipped (k[::-1, ::-1]) before sliding")
         expect_close(got, expected, f"conv2d_loop(x, k) for x {shape}, k {kshape}",
-                     hint="Output (i, j) is the sum over the window x[i:i+kh, j:j+kw] times the flipped kernel.")
+                     hint="Output (i, j) is the sum over the window x[i:i+kh, j:j+kw] times the flipped "
+                          "kernel.")
 
 
 @checker("output_size: how big is the output?")
 def check_output_size(output_size):
     """``output_size(n, k, stride, padding)`` for one axis, Keras semantics."""
     cases = [(28, 3, 1, "valid"), (28, 5, 1, "valid"), (28, 3, 2, "valid"), (27, 4, 3, "valid"),
-             (28, 3, 1, "same"), (28, 3, 2, "same"), (7, 2, 3, "same"), (5, 5, 1, "valid"), (10, 4, 4, "valid")]
+             (28, 3, 1, "same"), (28, 3, 2, "same"), (7, 2, 3, "same"), (5, 5, 1, "valid"),
+             (10, 4, 4, "valid")]
 
     def hint(case, got, expected):
         n, k, stride, padding = case
@@ -70,7 +73,8 @@ def check_keras_kernel_for(keras_kernel_for):
     if got.shape != K.shape:
         raise Hint(f"the kernel should keep Keras's layout {K.shape} (kh, kw, C_in, C_out), got {got.shape}")
     if np.allclose(got, K):
-        raise Hint("that is K unchanged: Conv2D would compute the cross-correlation; flip the two spatial axes")
+        raise Hint("that is K unchanged: Conv2D would compute the cross-correlation; "
+                   "flip the two spatial axes")
     if np.allclose(got, K[::-1, ::-1, ::-1, ::-1]) or np.allclose(got, K[::-1, ::-1, ::-1]):
         raise Hint("flip only the two spatial axes (kh and kw): the channel axes are not part of the formula")
     if np.allclose(got, K[::-1]) or np.allclose(got, K[:, ::-1]):

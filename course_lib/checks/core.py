@@ -15,9 +15,9 @@ import html
 import traceback
 from dataclasses import dataclass
 
-import numpy as np
-
 from course_lib import config
+
+import numpy as np
 
 
 class ExerciseFailed(AssertionError):
@@ -90,7 +90,8 @@ def checker(exercise: str, success: str = "well done."):
 def call(function, *args, name: str = "your function", **kwargs):
     """Call the learner's function, insisting first that it is one."""
     if not callable(function):
-        raise Hint(f"expected a function, got {type(function).__name__}; pass the function itself, without ()")
+        raise Hint(f"expected a function, got {type(function).__name__}; "
+                   "pass the function itself, without ()")
     return function(*args, **kwargs)
 
 
@@ -137,7 +138,8 @@ def expect_equal_number(actual, expected, name: str = "your answer", hint: str =
 
 
 def uint8_test_images(shape, seed: int = 0) -> np.ndarray:
-    """Random uint8 images of ``shape`` that surely hold black (0) and white (255), to test scaling answers."""
+    """Random uint8 images of ``shape`` that surely hold black (0) and white (255), to test scaling
+    answers."""
     images = np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
     images.reshape(-1)[:2] = (0, 255)
     return images

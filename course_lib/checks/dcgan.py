@@ -1,9 +1,9 @@
 """Checkers for chapter 07, a DCGAN on MNIST."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+
+import numpy as np
 
 
 @checker("the share of confident predictions")

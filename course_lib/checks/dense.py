@@ -1,11 +1,11 @@
 """Checkers for chapter 04 (dense layers): parameter counts, softmax, cross-entropy."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib import scratch
 from course_lib.checks.convolution import expect_number_cases
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+
+import numpy as np
 
 
 @checker("conv_params: parameters of a Conv2D layer")

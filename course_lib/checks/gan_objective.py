@@ -1,9 +1,9 @@
 """Checkers for chapter 06, the GAN objective."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+
+import numpy as np
 
 
 @checker("the value of the game V(D, G)")
@@ -25,9 +25,11 @@ def check_value_of_game(value_of_game):
             raise Hint("the second term is log(1 − D(G(z))), not log D(G(z)): D should call fakes fake")
         if len(d_real) != len(d_fake) and np.isclose(
                 float(np.asarray(answer).item()), np.mean(np.log(np.concatenate([d_real, 1 - d_fake])))):
-            raise Hint("take the two means separately (one over real outputs, one over fake outputs) and add them")
+            raise Hint("take the two means separately (one over real outputs, one over fake outputs) "
+                       "and add them")
         expect_equal_number(np.asarray(answer).item(), expected, "V", tolerance=1e-6,
-                            hint=f"for d_real={np.round(d_real, 3).tolist()} and d_fake={np.round(d_fake, 3).tolist()} "
+                            hint=f"for d_real={np.round(d_real, 3).tolist()} and "
+                                 f"d_fake={np.round(d_fake, 3).tolist()} "
                                  f"V = mean(log d_real) + mean(log(1 − d_fake)) = {expected:.4f}")
     return "V matches the formula, for batches of different sizes too."
 
@@ -40,7 +42,8 @@ def check_optimal_discriminator(optimal_discriminator):
     expected = p_data / (p_data + p_g)
     answer = call(optimal_discriminator, p_data.copy(), p_g.copy())
     if np.allclose(as_array(answer), p_g / (p_data + p_g)):
-        raise Hint("that is 1 − D*: D* is the share of the density that comes from the data, p_data / (p_data + p_g)")
+        raise Hint("that is 1 − D*: D* is the share of the density that comes from the data, "
+                   "p_data / (p_data + p_g)")
     expect_close(answer, expected, "D*", atol=1e-6, hint="D*(x) = p_data(x) / (p_data(x) + p_g(x))")
     zeros = np.array([0.0, 1.0, 0.0, 2.0])
     others = np.array([0.0, 0.0, 3.0, 2.0])
@@ -48,8 +51,8 @@ def check_optimal_discriminator(optimal_discriminator):
         answer = call(optimal_discriminator, zeros, others)
     answer = as_array(answer, "D* where densities vanish")
     if answer.shape != (4,) or not np.all(np.isfinite(answer)):
-        raise Hint("where p_data and p_g are both 0 the formula divides 0 by 0: return ½ there instead of NaN "
-                   "(np.where helps)")
+        raise Hint("where p_data and p_g are both 0 the formula divides 0 by 0: return ½ there instead "
+                   "of NaN (np.where helps)")
     expect_close(answer, [0.5, 1.0, 0.0, 0.5], "D* on [0, 1, 0, 2] and [0, 0, 3, 2]")
     return "D* is right, and safe where both densities vanish."
 
@@ -81,4 +84,5 @@ def check_generator_gradients(generator_gradients):
     expect_equal_number(non_saturating, np.mean(-(1 - d_fake)), "the non-saturating gradient", tolerance=1e-6,
                         hint="d/da (−log σ(a)) = −(1 − σ(a)); average it over the batch")
     return (f"for these early-training outputs the minimax push is {abs(minimax):.3f}, "
-            f"the non-saturating one {abs(non_saturating):.3f}: about {abs(non_saturating / minimax):.0f}× stronger.")
+            f"the non-saturating one {abs(non_saturating):.3f}: "
+            f"about {abs(non_saturating / minimax):.0f}× stronger.")

@@ -1,10 +1,10 @@
 """Checkers for chapter 01 (images as data): pixel scaling, grayscale conversion, dataset sizes."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib.checks.convolution import expect_number_cases
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close, uint8_test_images
+
+import numpy as np
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights
 
@@ -24,7 +24,8 @@ def check_to_float(to_float):
     expect_close(got, images / 255.0, "to_float(images)", atol=1e-6)
     dtype = getattr(answer, "dtype", None)
     if dtype != np.float32:
-        raise Hint(f"the values are right but the dtype is {dtype}; Keras works in float32 (.astype('float32'))")
+        raise Hint(f"the values are right but the dtype is {dtype}; "
+                   "Keras works in float32 (.astype('float32'))")
 
 
 @checker("rgb_to_gray: a weighted sum of red, green and blue")

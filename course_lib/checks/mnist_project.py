@@ -1,10 +1,17 @@
 """Checkers for the exercises of chapter 05, the MNIST project."""
 from __future__ import annotations
 
-import numpy as np
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_close,
+    expect_equal_number,
+    uint8_test_images,
+)
 
-from course_lib.checks.core import (Hint, as_array, call, checker, expect_close, expect_equal_number,
-                                    uint8_test_images)
+import numpy as np
 
 
 @checker("preprocess")
@@ -14,7 +21,8 @@ def check_preprocess(preprocess):
     result = call(preprocess, images.copy())
     array = as_array(result, "preprocess(images)")
     if array.shape == (7, 28, 28):
-        raise Hint("the shape is (N, 28, 28): add the channel axis, e.g. with reshape((-1, 28, 28, 1)) or [..., None]")
+        raise Hint("the shape is (N, 28, 28): add the channel axis, "
+                   "e.g. with reshape((-1, 28, 28, 1)) or [..., None]")
     if array.shape != (7, 28, 28, 1):
         raise Hint(f"preprocess(images) has shape {array.shape}, expected (N, 28, 28, 1) = (7, 28, 28, 1)")
     if getattr(result, "dtype", None) != np.float32:
@@ -36,7 +44,8 @@ def check_conv_params(count_conv_params):
         hint = "each filter has kh × kw × in_channels weights and one bias."
         if got == missing_bias:
             hint = "close: you counted the weights but forgot one bias per filter."
-        expect_equal_number(got, expected, f"count_conv_params({kernel_size}, {in_channels}, {filters})", hint)
+        expect_equal_number(got, expected, f"count_conv_params({kernel_size}, {in_channels}, {filters})",
+                            hint)
 
 
 @checker("accuracy")
@@ -62,12 +71,16 @@ def check_most_confused(answer, matrix):
     np.fill_diagonal(off_diagonal, -1)
     best = off_diagonal.max()
     winners = {tuple(int(v) for v in pair) for pair in np.argwhere(off_diagonal == best)}
+    if isinstance(answer, np.ndarray):
+        answer = answer.tolist()   # np.array([2, 7]) is a fine pair too
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Hint(f"answer with a pair (true digit, predicted digit), got {answer!r}")
     try:
         pair = (int(answer[0]), int(answer[1]))
     except (TypeError, ValueError):
         raise Hint(f"both entries should be digits 0..9, got {answer!r}") from None
+    if not all(0 <= v < len(matrix) for v in pair):
+        raise Hint(f"both entries should be digits 0..{len(matrix) - 1} (row and column indices), got {pair}")
     if pair[0] == pair[1]:
         raise Hint("the diagonal counts correct predictions; look only off the diagonal")
     if pair in winners:

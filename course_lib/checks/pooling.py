@@ -1,11 +1,11 @@
 """Checkers for chapter 03 (pooling): a loop max-pool, multiply-add counts, global average pooling."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib import scratch
 from course_lib.checks.convolution import expect_number_cases
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close
+
+import numpy as np
 
 
 @checker("max_pool_loop: the article's max pooling with loops")
@@ -52,7 +52,8 @@ def check_global_average_pool(global_average_pool):
     if got.shape == (5, 4):
         raise Hint("you averaged over the channels; average over height and width instead (axis=(0, 1))")
     if got.shape != (3,):
-        raise Hint(f"for x of shape {x.shape} the result should have shape (3,), one value per channel, got {got.shape}")
+        raise Hint(f"for x of shape {x.shape} the result should have shape (3,), one value per channel, "
+                   f"got {got.shape}")
     if np.allclose(got, x.max(axis=(0, 1))):
         raise Hint("that is the maximum of each channel; take the mean")
     expect_close(got, x.mean(axis=(0, 1)), "global_average_pool(x)")

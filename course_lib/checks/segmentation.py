@@ -1,9 +1,9 @@
 """Checkers for chapter 08c (segmentation)."""
 from __future__ import annotations
 
-import numpy as np
-
 from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+
+import numpy as np
 
 
 def _example_masks():
@@ -36,7 +36,8 @@ def check_pixel_accuracy(pixel_accuracy):
 def check_class_iou(class_iou):
     """The learner's ``class_iou(true_masks, pred_masks, c)``; NaN when class c is nowhere."""
     true, pred = _example_masks()
-    cases = [(3, 6 / 12), (5, 6 / 9), (0, float(np.sum((true == 0) & (pred == 0)) / np.sum((true == 0) | (pred == 0))))]
+    background = float(np.sum((true == 0) & (pred == 0)) / np.sum((true == 0) | (pred == 0)))
+    cases = [(3, 6 / 12), (5, 6 / 9), (0, background)]
     for c, expected in cases:
         answer = call(class_iou, true, pred, c)
         hint = "IoU = |true == c AND pred == c| / |true == c OR pred == c|, counted over all pixels"
@@ -66,8 +67,10 @@ def check_mask_to_box(mask_to_box):
         raise Hint("x is the column and y the row: the box is [x_min, y_min, x_max, y_max] = [first column, "
                    "first row, last column + 1, last row + 1]")
     if answer.shape == (4,) and np.allclose(answer, [3, 2, 8, 4]):
-        raise Hint("x_max and y_max are exclusive (the width is x_max - x_min): add 1 to the last column and row")
+        raise Hint("x_max and y_max are exclusive (the width is x_max - x_min): "
+                   "add 1 to the last column and row")
     expect_close(answer, [3, 2, 9, 5], "mask_to_box(mask, 4)")
-    expect_close(as_array(call(mask_to_box, mask, 2), "mask_to_box(mask, 2)"), [1, 7, 2, 8], "mask_to_box(mask, 2)")
+    expect_close(as_array(call(mask_to_box, mask, 2), "mask_to_box(mask, 2)"), [1, 7, 2, 8],
+                 "mask_to_box(mask, 2)")
     if call(mask_to_box, mask, 5) is not None:
         raise Hint("class 5 is not in the mask: return None rather than a box")

@@ -1,9 +1,17 @@
 """Checkers for chapter 08e, image-to-image translation."""
 from __future__ import annotations
 
-import numpy as np
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_close,
+    expect_equal_number,
+    expect_shape,
+)
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number, expect_shape
+import numpy as np
 
 
 @checker("PSNR by hand")
@@ -19,7 +27,8 @@ def check_psnr_by_hand(psnr_by_hand):
     if np.isclose(value, np.log10(1 / 0.005)) or np.isclose(value, 10 * np.log(1 / 0.005)):
         raise Hint("PSNR = 10 · log10(1 / MSE) for images in [0, 1]: ten times the base-10 logarithm")
     expect_equal_number(value, 10 * np.log10(1 / 0.005), "PSNR of the 2×2 example", tolerance=1e-6,
-                        hint="MSE = mean((prediction − target)²) = 0.005 here, so PSNR = 10·log10(1/0.005) ≈ 23.01 dB")
+                        hint="MSE = mean((prediction − target)²) = 0.005 here, "
+                             "so PSNR = 10·log10(1/0.005) ≈ 23.01 dB")
     rng = np.random.default_rng(9)
     a, b = rng.random((5, 6)), rng.random((5, 6))
     expect_equal_number(np.asarray(call(psnr_by_hand, a, b)).item(), 10 * np.log10(1 / np.mean((a - b) ** 2)),

@@ -1,0 +1,350 @@
+"""Every exercise's checker, run on the reference solution taken from the chapter's own notebook.
+
+The solution is read from the notebook file on disk (the cell between ``### BEGIN SOLUTION`` and
+``### END SOLUTION`` that defines the function) and executed here, so a reference solution broken in a
+notebook fails this test, and so does a notebook whose checker cell no longer calls the checker listed
+below. Each checker must also reject at least one typical mistake with a hint that names it.
+
+Exercises whose answer is a value computed from notebook state (chapter 00's ``pixels``, chapter 05's
+``most_confused``) run their solution lines on a constructed input instead.
+"""
+import ast
+import json
+import re
+from pathlib import Path
+
+from course_lib import detection as detection_lib
+from course_lib import scratch
+from course_lib.checks import (
+    classification,
+    convolution,
+    core,
+    dcgan,
+    dense,
+    detection,
+    gan_objective,
+    generation,
+    images,
+    mnist_project,
+    pooling,
+    segmentation,
+    translation,
+)
+from course_lib.student import BEGIN, END
+
+import numpy as np
+import pytest
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+
+
+@pytest.fixture(autouse=True)
+def lenient(monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT", "0")
+
+
+def _cells(notebook: str) -> list[dict]:
+    with open(CHAPTERS / notebook, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    for cell in cells:
+        source = cell.get("source", "")
+        cell["source"] = "".join(source) if isinstance(source, list) else source
+    return cells
+
+
+def solution_cell(notebook: str, defines: str) -> tuple[int, str, list[dict]]:
+    """The index and source of the solution cell that defines ``defines`` (a function or a variable)."""
+    cells = _cells(notebook)
+    pattern = re.compile(rf"^\s*(def {defines}\(|{defines}\s*=)", re.MULTILINE)
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and BEGIN in cell["source"] and pattern.search(cell["source"]):
+            return index, cell["source"], cells
+    raise AssertionError(f"{notebook}: no code cell with {BEGIN!r} defines {defines!r}")
+
+
+def solution_lines(source: str) -> str:
+    """The lines between the BEGIN and END SOLUTION markers of a cell."""
+    match = re.search(rf"^[ \t]*{BEGIN}[^\n]*\n(.*?)^[ \t]*{END}", source, re.MULTILINE | re.DOTALL)
+    assert match, f"unbalanced solution markers in\n{source}"
+    return match.group(1)
+
+
+def run_cell(source: str, where: str, namespace: dict) -> dict:
+    exec(compile(source, where, "exec"), namespace)  # the course's own notebook code
+    return namespace
+
+
+def reference_function(notebook: str, name: str, needs: tuple[str, ...] = ()):
+    """The function ``name`` as the notebook's solution cell defines it, with NumPy as ``np``.
+
+    Only the cell's imports and its ``def name`` run, so a line of the cell that uses the notebook's
+    data does not matter here. ``needs`` names other solutions of the same notebook that the definition
+    calls (08b's ``nms`` calls the learner's ``box_iou``)."""
+    namespace = {"np": np}
+    for other in needs:
+        namespace[other] = reference_function(notebook, other)
+    index, source, _ = solution_cell(notebook, name)
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+                 or (isinstance(node, ast.FunctionDef) and node.name == name)]
+    exec(compile(tree, f"{notebook}, cell {index}", "exec"), namespace)
+    assert callable(namespace.get(name)), f"{notebook}, cell {index} does not define a function {name}"
+    return namespace[name]
+
+
+def checker_call(notebook: str, name: str) -> str:
+    """The checker call that follows the solution cell of ``name``, e.g. ``checks.check_slerp(slerp)``."""
+    index, _, cells = solution_cell(notebook, name)
+    follow = cells[index + 1]["source"] if index + 1 < len(cells) else ""
+    match = re.search(rf"checks\.(\w+)\({name}\b", follow)
+    assert match, f"{notebook}, cell {index + 1} should call a checker on {name}, it reads:\n{follow}"
+    return match.group(1)
+
+
+def checks_module(notebook: str) -> str:
+    """The module a chapter imports as ``checks``."""
+    sources = "\n".join(cell["source"] for cell in _cells(notebook) if cell["cell_type"] == "code")
+    match = re.search(r"from course_lib\.checks import (\w+) as checks\b", sources)
+    assert match, f"{notebook} does not import a checker module as `checks`"
+    return match.group(1)
+
+
+# --- wrong answers: each a typical mistake, named by the hint the checker must give -----------------------
+
+def naive_softmax(z):
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def mean_of_hits(is_hit, scores, num_true):
+    return float(np.mean(is_hit))
+
+
+def iou_unclipped(a, b):
+    intersection = (min(a[2], b[2]) - max(a[0], b[0])) * (min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection
+    return float(intersection / union)
+
+
+def iou_over_first_box(a, b):
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return float(width * height / ((a[2] - a[0]) * (a[3] - a[1])))
+
+
+def nms_in_index_order(boxes, scores, iou_threshold):
+    """Greedy suppression that forgets to visit the boxes best score first."""
+    keep = []
+    for i in range(len(boxes)):
+        if all(detection_lib.iou(boxes[i], boxes[j]) <= iou_threshold for j in keep):
+            keep.append(i)
+    return keep
+
+
+def share_by_prediction(y_true, y_pred, num_classes):
+    """Per-class precision (selected by the prediction) instead of per-class accuracy."""
+    return np.array([np.mean(y_true[y_pred == c] == c) if np.any(y_pred == c) else np.nan
+                     for c in range(num_classes)])
+
+
+def most_confused_transposed(confusion):
+    mistakes = np.array(confusion, copy=True).T
+    np.fill_diagonal(mistakes, -1)
+    return tuple(int(i) for i in np.unravel_index(mistakes.argmax(), mistakes.shape))
+
+
+def most_confused_upper_triangle(confusion):
+    upper = np.triu(np.array(confusion), k=1)
+    return tuple(int(i) for i in np.unravel_index(upper.argmax(), upper.shape))
+
+
+def mask_to_box_rows_first(mask, c):
+    rows, cols = np.nonzero(np.asarray(mask) == c)
+    return None if len(rows) == 0 else np.array([rows.min(), cols.min(), rows.max() + 1, cols.max() + 1])
+
+
+def mask_to_box_inclusive(mask, c):
+    rows, cols = np.nonzero(np.asarray(mask) == c)
+    return None if len(rows) == 0 else np.array([cols.min(), rows.min(), cols.max(), rows.max()])
+
+
+def per_class_agreement_by_prediction(predicted, requested, num_classes=10):
+    return np.array([np.mean(requested[predicted == c] == c) if np.any(predicted == c) else np.nan
+                     for c in range(num_classes)])
+
+
+def clipped_noise(count, latent_dim, limit=1.0, seed=0):
+    return np.clip(np.random.default_rng(seed).normal(size=(count, latent_dim)), -limit, limit)
+
+
+def uniform_noise(count, latent_dim, limit=1.0, seed=0):
+    return np.random.default_rng(seed).uniform(-limit, limit, size=(count, latent_dim))
+
+
+# (notebook, function, checker, [(wrong answer, words the hint must contain), ...])
+CASES = [
+    ("01_images_as_data.ipynb", "to_float", images.check_to_float,
+     [(lambda x: x // 255, "integer division"), (lambda x: x / 255, "float32")]),
+    ("01_images_as_data.ipynb", "rgb_to_gray", images.check_rgb_to_gray,
+     [(lambda im: im.mean(axis=-1), "plain mean")]),
+    ("01_images_as_data.ipynb", "dataset_bytes", images.check_dataset_bytes,
+     [(lambda n, h, w, c, b: n * h * w * b, "every channel")]),
+    ("02_convolution.ipynb", "conv2d_loop", convolution.check_conv2d_loop,
+     [(scratch.correlate2d, "flipped")]),
+    ("02_convolution.ipynb", "output_size", convolution.check_output_size,
+     [(lambda n, k, s, p: n - k + 1, "Remember the stride")]),
+    ("02_convolution.ipynb", "keras_kernel_for", convolution.check_keras_kernel_for,
+     [(lambda K: K, "unchanged"), (lambda K: K[::-1], "both spatial axes")]),
+    ("03_pooling.ipynb", "max_pool_loop", pooling.check_max_pool_loop,
+     [(lambda x, s: scratch.avg_pool2d(x, s), "average pooling")]),
+    ("03_pooling.ipynb", "conv_multiply_adds", pooling.check_conv_multiply_adds,
+     [(lambda h, w, kh, kw, ci, co: h * w * kh * kw * co, "C_in")]),
+    ("03_pooling.ipynb", "global_average_pool", pooling.check_global_average_pool,
+     [(lambda x: x.mean(axis=-1), "over the channels")]),
+    ("04_dense_layers.ipynb", "conv_params", dense.check_conv_params,
+     [(lambda kh, kw, ci, co: kh * kw * ci * co, "biases")]),
+    ("04_dense_layers.ipynb", "dense_params", dense.check_dense_params,
+     [(lambda i, o: i * o, "one bias per output")]),
+    ("04_dense_layers.ipynb", "softmax_stable", dense.check_softmax_stable,
+     [(naive_softmax, "Subtract each row's maximum")]),
+    ("04_dense_layers.ipynb", "cross_entropy", dense.check_cross_entropy,
+     [(lambda p, y: float(-np.sum(np.log(p[np.arange(len(y)), y]))), "sum")]),
+    ("05_mnist_project.ipynb", "preprocess", mnist_project.check_preprocess,
+     [(lambda im: im.astype("float32") / 255, "channel axis"),
+      (lambda im: im.reshape((-1, 28, 28, 1)) / 255, "float32")]),
+    ("05_mnist_project.ipynb", "count_conv_params", mnist_project.check_conv_params,
+     [(lambda k, c, f: k[0] * k[1] * c * f, "forgot one bias")]),
+    ("05_mnist_project.ipynb", "accuracy_from_probabilities", mnist_project.check_accuracy,
+     [(lambda p, y: int(np.sum(p.argmax(axis=1) == y)), "count")]),
+    ("06_gan_objective.ipynb", "value_of_game", gan_objective.check_value_of_game,
+     [(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(f)), "log(1 − D(G(z)))"),
+      (lambda r, f: np.mean(np.log(np.concatenate([r, 1 - f]))), "two means separately")]),
+    ("06_gan_objective.ipynb", "optimal_discriminator", gan_objective.check_optimal_discriminator,
+     [(lambda p, g: g / (p + g), "1 − D*"), (lambda p, g: p / (p + g), "divides 0 by 0")]),
+    ("06_gan_objective.ipynb", "jsd_from_value", gan_objective.check_jsd_from_value,
+     [(lambda v: v + np.log(4), "2·JSD")]),
+    ("06_gan_objective.ipynb", "generator_gradients", gan_objective.check_generator_gradients,
+     [(lambda d: (np.mean(d - 1), np.mean(-d)), "swapped"),
+      (lambda d: (np.mean(d), np.mean(1 - d)), "sign")]),
+    ("07_dcgan.ipynb", "confident_share", dcgan.check_confident_share,
+     [(lambda p, t=0.9: float(np.mean(p.max(axis=1) > t)), "equals the threshold"),
+      (lambda p, t=0.9: int(np.sum(p.max(axis=1) >= t)), "not the count"),
+      (lambda p, t=0.9: float(np.mean(p.max(axis=1) >= 0.9)), "threshold argument")]),
+    ("07_dcgan.ipynb", "find_collapsed", dcgan.check_find_collapsed,
+     [(lambda h: max(h, key=lambda name: h[name][0]), "draws every digit"),
+      (lambda h: next(iter(h)), "not the collapsed one")]),
+    ("07_dcgan.ipynb", "slerp", dcgan.check_slerp,
+     [(lambda a, b, t: (1 - t) * a + t * b, "straight line")]),
+    ("08a_classification.ipynb", "per_class_accuracy", classification.check_per_class_accuracy,
+     [(lambda t, p, k: np.full(k, np.mean(t == p)), "overall accuracy"),
+      (share_by_prediction, "not by the prediction")]),
+    ("08a_classification.ipynb", "most_confused", classification.check_most_confused,
+     [(most_confused_transposed, "rows are true classes"), (most_confused_upper_triangle, "upper triangle"),
+      (lambda m: np.unravel_index(np.argmax(m), np.shape(m)), "diagonal")]),
+    ("08a_classification.ipynb", "top_k_accuracy", classification.check_top_k_accuracy,
+     [(lambda p, y, k: float(np.mean(p.argmax(axis=1) == y)), "k largest")]),
+    ("08b_detection.ipynb", "box_iou", detection.check_box_iou,
+     [(iou_unclipped, "clip"), (iou_over_first_box, "divided by one box's area")]),
+    ("08b_detection.ipynb", "nms", detection.check_nms,
+     [(nms_in_index_order, "sort by score first"),
+      (lambda b, s, t: list(range(len(b))), "nothing was suppressed")]),
+    ("08b_detection.ipynb", "ap_from_hits", detection.check_average_precision,
+     [(mean_of_hits, "non-increasing")]),
+    ("08c_segmentation.ipynb", "pixel_accuracy", segmentation.check_pixel_accuracy,
+     [(lambda t, p: np.mean(t == p, axis=(1, 2)), "one number for all images")]),
+    ("08c_segmentation.ipynb", "class_iou", segmentation.check_class_iou,
+     [(lambda t, p, c: float(np.sum((t == c) & (p == c)) / max(np.sum(t == c), 1)), "true pixels only"),
+      (lambda t, p, c: float(np.sum((t == c) & (p == c)) / max(np.sum((t == c) | (p == c)), 1)),
+       "float('nan')")]),
+    ("08c_segmentation.ipynb", "mask_to_box", segmentation.check_mask_to_box,
+     [(mask_to_box_rows_first, "x is the column"), (mask_to_box_inclusive, "exclusive")]),
+    ("08d_generation.ipynb", "per_class_agreement", generation.check_per_class_agreement,
+     [(per_class_agreement_by_prediction, "requested, not by how often it was predicted")]),
+    ("08d_generation.ipynb", "balanced_labels", generation.check_balanced_labels,
+     [(lambda count, k=10: np.random.default_rng(0).integers(0, k, count), "should appear")]),
+    ("08d_generation.ipynb", "truncated_noise", generation.check_truncated_noise,
+     [(clipped_noise, "clipping"), (uniform_noise, "uniform")]),
+    ("08e_translation.ipynb", "psnr_by_hand", translation.check_psnr_by_hand,
+     [(lambda p, t: 10 * np.log10(1 / np.sqrt(np.mean((p - t) ** 2))), "*squared*"),
+      (lambda p, t: 10 * np.log(1 / np.mean((p - t) ** 2)), "base-10")]),
+    ("08e_translation.ipynb", "l1_loss", translation.check_l1_loss,
+     [(lambda p, t: float(np.mean((p - t) ** 2)), "mean squared error"),
+      (lambda p, t: float(np.mean(p - t)), "absolute value")]),
+    ("08e_translation.ipynb", "block_mean", translation.check_block_mean,
+     [(lambda x, f: x[:, ::f, ::f], "keeps one pixel")]),
+]
+NEEDS = {"nms": ("box_iou",)}
+IDS = [f"{notebook[:3]}{name}" for notebook, name, *_ in CASES]
+
+
+@pytest.mark.parametrize("notebook, name, check, wrongs", CASES, ids=IDS)
+def test_the_notebooks_reference_passes_and_mistakes_get_their_hint(notebook, name, check, wrongs):
+    assert checker_call(notebook, name) == check.__name__, f"{notebook} checks {name} with another checker"
+    assert checks_module(notebook) == check.__module__.rsplit(".", 1)[-1]
+    reference = reference_function(notebook, name, NEEDS.get(name, ()))
+    result = check(reference)
+    assert result.passed, f"{notebook}: the reference {name} is rejected: {result.message}"
+    for wrong, words in wrongs:
+        result = check(wrong)
+        assert not result.passed, f"{check.exercise} accepted a wrong answer that should say {words!r}"
+        assert words.lower() in result.message.lower(), result.message
+
+
+def test_every_function_exercise_is_in_the_table():
+    """A new exercise (a solution cell that defines a function) must get a row in CASES."""
+    listed = {(notebook, name) for notebook, name, *_ in CASES}
+    found = set()
+    for path in sorted(CHAPTERS.glob("*.ipynb")):
+        for cell in _cells(path.name):
+            if cell["cell_type"] == "code" and BEGIN in cell["source"]:
+                found.update((path.name, name) for name in re.findall(r"^def (\w+)\(", cell["source"], re.M))
+    assert found == listed, f"in the notebooks only: {found - listed}; in the table only: {listed - found}"
+
+
+# --- exercises whose answer is a value computed from the notebook's state --------------------------------
+
+def test_chapter_00_pixel_count():
+    notebook = "00_start_here.ipynb"
+    index, source, cells = solution_cell(notebook, "pixels")
+    checker_index = next(i for i, cell in enumerate(cells) if "def check_pixel_count" in cell["source"])
+    check = run_cell(cells[checker_index]["source"], f"{notebook}, cell {checker_index}",
+                     {"np": np, "checks_core": core})["check_pixel_count"]   # the notebook's own checker
+    assert "check_pixel_count(pixels)" in source
+    solution = solution_lines(source)
+    mnist_like = {"x_train": np.zeros((3, 28, 28), np.uint8)}
+    pixels = run_cell(solution, f"{notebook}, cell {index}", mnist_like)["pixels"]
+    assert check(pixels).passed
+    wrong = check(28 + 28)
+    assert not wrong and "28 pixels high" in wrong.message
+    # computed from x_train, not typed in: a dataset of 32×32 images gives another answer
+    other = run_cell(solution, f"{notebook}, cell {index}", {"x_train": np.zeros((2, 32, 32), np.uint8)})
+    assert other["pixels"] == 32 * 32
+
+
+def confusion_matrix_for_the_test() -> np.ndarray:
+    """A 10-class confusion matrix whose largest mistake (true 4 taken for 9, 31 times) differs from its
+    transpose's (9 taken for 4 only 5 times) and from the largest entry overall (the diagonal)."""
+    rng = np.random.default_rng(0)
+    matrix = rng.integers(0, 12, size=(10, 10))
+    np.fill_diagonal(matrix, 900)
+    matrix[4, 9], matrix[9, 4], matrix[7, 2] = 31, 5, 20
+    return matrix
+
+
+def test_chapter_05_most_confused():
+    notebook = "05_mnist_project.ipynb"
+    index, source, cells = solution_cell(notebook, "most_confused")
+    assert "checks.check_most_confused(most_confused, matrix)" in cells[index + 1]["source"]
+    matrix = confusion_matrix_for_the_test()
+    namespace = run_cell(solution_lines(source), f"{notebook}, cell {index}",
+                         {"np": np, "matrix": matrix.copy()})
+    answer = namespace["most_confused"]
+    assert answer == (4, 9)
+    assert np.array_equal(namespace["matrix"], matrix), "the solution must not change the notebook's matrix"
+    assert mnist_project.check_most_confused(answer, matrix).passed
+    for wrong, words in [((9, 4), "wrong order"), ((7, 2), "some other off-diagonal cell holds more"),
+                         ((4, 4), "diagonal"), (np.unravel_index(matrix.argmax(), matrix.shape), "diagonal"),
+                         (49, "pair"), ((4, 12), "0..9")]:
+        result = mnist_project.check_most_confused(wrong, matrix)
+        assert not result.passed and words in result.message, (wrong, result.message)
+    assert mnist_project.check_most_confused(np.array([4, 9]), matrix).passed
