@@ -118,7 +118,15 @@ def test_confusion_matrix_and_worst_mistakes():
     assert viz.worst_mistakes(probabilities, [0, 0, 1, 0]).tolist() == [1, 3, 2]
     with pytest.raises(ValueError, match="same length"):
         viz.confusion_matrix([0, 1], [0])
-    assert viz.plot_confusion_matrix([0, 1], [0, 1]) is not None
+    figure = viz.plot_confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], class_names=["a", "b", "c"],
+                                       title="mistakes")
+    (axis,) = figure.axes
+    assert axis.get_title() == "mistakes" and (axis.get_xlabel(), axis.get_ylabel()) == ("predicted", "true")
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["a", "b", "c"]
+    (drawn,) = axis.get_images()
+    assert np.allclose(drawn.get_array(), np.log1p(matrix))  # rows are true classes, columns predictions
+    assert sorted((text.get_position(), text.get_text()) for text in axis.texts) == [
+        ((0, 0), "1"), ((1, 1), "1"), ((2, 1), "1"), ((2, 2), "1")]  # (column, row): only non-zero counts
 
 
 def test_feature_maps_of_sequential_and_functional_models():
@@ -132,7 +140,15 @@ def test_feature_maps_of_sequential_and_functional_models():
     improved = models.build_improved_cnn()
     chosen = viz.feature_maps(improved, image[..., None], layers=[improved.layers[1].name])
     assert list(chosen) == [improved.layers[1].name] and chosen[improved.layers[1].name].shape == (26, 26, 16)
-    assert viz.show_feature_maps(article, image, max_channels=4) is not None
+    figure = viz.show_feature_maps(article, image, max_channels=4)
+    assert len(figure.axes) == 3 * 5, "one row per conv layer: the input, then 4 channels"
+    grid = np.array(figure.axes).reshape(3, 5)
+    for row, (name, fmap) in zip(grid, maps.items()):
+        assert row[0].get_title() == f"{name}\n{fmap.shape[0]}×{fmap.shape[1]}×{fmap.shape[2]}"
+        assert np.allclose(row[0].get_images()[0].get_array(), image)
+        for channel, axis in enumerate(row[1:]):
+            assert np.allclose(axis.get_images()[0].get_array(), fmap[..., channel], atol=1e-5)
+    assert figure.get_suptitle() == "feature maps (first 4 channels of each layer)"
 
 
 def test_feature_maps_errors_name_the_problem():

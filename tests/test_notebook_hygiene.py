@@ -1,0 +1,61 @@
+"""The chapter notebooks as committed: valid nbformat v4, no outputs, no execution counts, and balanced
+``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers. Reads the files on disk; runs nothing."""
+from pathlib import Path
+
+from course_lib import student
+
+import nbformat
+import pytest
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
+
+
+def test_there_are_chapters():
+    assert len(NOTEBOOKS) >= 13, [path.name for path in NOTEBOOKS]
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def notebook(request):
+    path = request.param
+    try:
+        return path.name, nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    except Exception as error:  # not JSON, or not a notebook at all
+        pytest.fail(f"{path.name} cannot be read as a notebook: {type(error).__name__}: {error}")
+
+
+def test_valid_nbformat_4(notebook):
+    name, content = notebook
+    assert content.nbformat == 4, f"{name} is nbformat {content.nbformat}, expected 4"
+    try:
+        nbformat.validate(content)
+    except nbformat.ValidationError as error:
+        pytest.fail(f"{name} is not valid nbformat 4: {error.message}")
+
+
+def test_committed_without_outputs(notebook):
+    name, content = notebook
+    problems = []
+    for index, cell in enumerate(content.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs"):
+            problems.append(f"{name}, cell {index}: {len(cell.outputs)} output(s)")
+        if cell.get("execution_count") is not None:
+            problems.append(f"{name}, cell {index}: execution_count {cell.execution_count}")
+    advice = "clear the outputs before committing (Kernel → Restart & Clear Output):"
+    assert not problems, "\n".join([advice, *problems])
+
+
+def test_solution_markers_are_balanced(notebook):
+    name, content = notebook
+    problems, solutions = [], 0
+    for index, cell in enumerate(content.cells):
+        if cell.cell_type not in ("code", "markdown"):
+            continue
+        try:
+            solutions += student.strip_solutions(cell.source, cell.cell_type, f"{name}, cell {index}")[1]
+        except student.SolutionMarkerError as error:
+            problems.append(str(error))
+    assert not problems, "\n".join(problems)
+    assert solutions >= 1, f"{name} has no exercise (no {student.BEGIN} line)"
