@@ -13,7 +13,8 @@ import sys
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_lib", description="Course helper commands.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("info", help="print versions, device, mode and which dataset copies would be used (looks only)")
+    commands.add_parser("info", help="print versions, device, mode and which dataset copies would be used"
+                                     " (looks only)")
     fetch = commands.add_parser("fetch", help="download the datasets once, for a classroom without network")
     fetch.add_argument("folder", nargs="?", default=None, help="where to save mnist.npz (default: data/)")
     student = commands.add_parser("student", help="write student notebooks with the solutions stubbed out")

@@ -57,7 +57,8 @@ def int_range(value, name: str, minimum: int) -> tuple[int, int]:
 def fraction(value, name: str, *, low: float = 0.0, high: float = 1.0, include_high: bool = False) -> float:
     """A real number in [low, high) (or [low, high] with ``include_high``), as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} should be a number in [{low}, {high}{']' if include_high else ')'}, got {value!r}")
+        raise ValueError(f"{name} should be a number in [{low}, {high}{']' if include_high else ')'}, "
+                         f"got {value!r}")
     inside = low <= value <= high if include_high else low <= value < high
     if not inside:
         raise ValueError(f"{name} should be in [{low}, {high}{']' if include_high else ')'}, got {value!r}")

@@ -152,7 +152,8 @@ def load_mnist(verbose: bool = True, allow_download: bool | None = None):
     if allow_download or cache.is_file():
         try:
             data = _keras_mnist()
-            return _remember("mnist", DataSource("keras", str(cache), True, f"full MNIST from the Keras cache ({cache})"),
+            return _remember("mnist", DataSource("keras", str(cache), True,
+                                                 f"full MNIST from the Keras cache ({cache})"),
                              data, verbose)
         except Exception as error:  # no network, proxy, bad hash: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"
@@ -363,7 +364,8 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
     if all((debian / name).is_file() for name in FASHION_IDX_FILES.values()):
         data = _read_fashion_idx_dir(debian)
         return _remember("fashion_mnist", DataSource("debian", str(debian), True,
-                                                     f"full Fashion-MNIST from Debian's dataset-fashion-mnist ({debian})"),
+                                                     "full Fashion-MNIST from Debian's dataset-fashion-mnist "
+                                                     f"({debian})"),
                          data, verbose)
 
     cache = _keras_fashion_dir()
@@ -371,8 +373,9 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
     if allow_download or cached:
         try:
             data = _keras_fashion_mnist()
-            return _remember("fashion_mnist", DataSource("keras", str(cache), True,
-                                                         f"full Fashion-MNIST from the Keras cache ({cache})"),
+            return _remember("fashion_mnist",
+                             DataSource("keras", str(cache), True,
+                                        f"full Fashion-MNIST from the Keras cache ({cache})"),
                              data, verbose)
         except Exception as error:  # no network, proxy, partial file: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"
@@ -380,7 +383,8 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
         reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
     return _remember("fashion_mnist", *_bundled_sample(
         FASHION_SAMPLE_FILE, "Fashion-MNIST", "images",
-        f"$COURSE_DATA_DIR, data/, Debian's {DEBIAN_FASHION_DIR} or the Keras cache", reason, "several points",
+        f"$COURSE_DATA_DIR, data/, Debian's {DEBIAN_FASHION_DIR} or the Keras cache", reason,
+        "several points",
         "`apt-get install dataset-fashion-mnist` or data/README.md puts the full set in place"), verbose)
 
 
@@ -497,7 +501,8 @@ def make_digit_canvases(digit_images, digit_labels, count: int, canvas_size: int
     digit_images = np.asarray(digit_images)
     digit_labels = np.asarray(digit_labels)
     if digit_images.ndim != 3 or digit_images.dtype != np.uint8:
-        raise ValueError(f"digit_images should be uint8 of shape (N, H, W), got {digit_images.dtype} {digit_images.shape}")
+        raise ValueError("digit_images should be uint8 of shape (N, H, W), "
+                         f"got {digit_images.dtype} {digit_images.shape}")
     if digit_labels.shape != (len(digit_images),):
         raise ValueError(f"digit_labels should have shape ({len(digit_images)},), got {digit_labels.shape}")
     count = _validate.positive_int(count, "count", minimum=0)

@@ -37,13 +37,15 @@ def _as_boxes(boxes, name: str) -> np.ndarray:
     try:
         array = np.asarray(boxes, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} should be numbers shaped (4,) or (N, 4), got {type(boxes).__name__}") from None
+        raise TypeError(f"{name} should be numbers shaped (4,) or (N, 4), "
+                        f"got {type(boxes).__name__}") from None
     if array.ndim == 1 and array.shape == (4,):
         array = array[np.newaxis]
     if array.size == 0:
         array = array.reshape(0, 4)
     if array.ndim != 2 or array.shape[1] != 4:
-        raise ValueError(f"{name} should have shape (4,) or (N, 4) as [x_min, y_min, x_max, y_max], got {array.shape}")
+        raise ValueError(f"{name} should have shape (4,) or (N, 4) as [x_min, y_min, x_max, y_max], "
+                         f"got {array.shape}")
     return array
 
 
@@ -76,7 +78,8 @@ def iou(box_a, box_b) -> float:
     return float(iou_matrix(box_a, box_b)[0, 0])
 
 
-def non_max_suppression(boxes, scores, iou_threshold: float = 0.5, max_outputs: int | None = None) -> np.ndarray:
+def non_max_suppression(boxes, scores, iou_threshold: float = 0.5,
+                        max_outputs: int | None = None) -> np.ndarray:
     """Greedy non-maximum suppression (chapter 08b): indices of the boxes kept, best score first.
 
     Repeat: keep the highest-scoring box left, then drop every remaining box whose IoU with it
@@ -138,7 +141,8 @@ def average_precision(is_true_positive, scores, num_true: int) -> float:
     hits = np.asarray(is_true_positive, dtype=bool).reshape(-1)
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     if len(hits) != len(scores):
-        raise ValueError(f"is_true_positive and scores should have the same length, got {len(hits)} and {len(scores)}")
+        raise ValueError("is_true_positive and scores should have the same length, "
+                         f"got {len(hits)} and {len(scores)}")
     if num_true <= 0:
         return float("nan")
     order = np.argsort(-scores, kind="stable")
@@ -161,7 +165,8 @@ def mean_average_precision(detections, truths, num_classes: int = 10, iou_thresh
     a class with no true object).
     """
     if len(detections) != len(truths):
-        raise ValueError(f"detections and truths should have one entry per image, got {len(detections)} and {len(truths)}")
+        raise ValueError("detections and truths should have one entry per image, "
+                         f"got {len(detections)} and {len(truths)}")
     per_class = np.full(num_classes, np.nan)
     for c in range(num_classes):
         hits, scores, num_true = [], [], 0
@@ -199,7 +204,8 @@ def build_grid_detector(input_shape=(64, 64, 1), num_classes: int = 10, filters=
     head_filters = _validate.positive_int(head_filters, "head_filters")
     stride = 2 ** len(filters)
     if input_shape[0] % stride or input_shape[1] % stride:
-        raise ValueError(f"input_shape {input_shape}: height and width should be divisible by the stride {stride}")
+        raise ValueError(f"input_shape {input_shape}: height and width should be divisible "
+                         f"by the stride {stride}")
 
     def conv(x, width, tag, strides=1):
         x = layers.Conv2D(width, 3, strides=strides, padding="same", use_bias=False, name=f"{tag}_conv")(x)
@@ -226,11 +232,13 @@ def encode_grid_targets(boxes, classes, canvas_size: int, grid_size: int) -> np.
     ignored by the loss). If two centres fall in one cell, the first box keeps it.
     """
     if len(boxes) != len(classes):
-        raise ValueError(f"boxes and classes should have one entry per image, got {len(boxes)} and {len(classes)}")
+        raise ValueError("boxes and classes should have one entry per image, "
+                         f"got {len(boxes)} and {len(classes)}")
     stride = canvas_size / grid_size
     targets = np.zeros((len(boxes), grid_size, grid_size, 6), np.float32)
     for n, (image_boxes, image_classes) in enumerate(zip(boxes, classes)):
-        for (x0, y0, x1, y1), label in zip(_as_boxes(image_boxes, "boxes"), np.asarray(image_classes).reshape(-1)):
+        for (x0, y0, x1, y1), label in zip(_as_boxes(image_boxes, "boxes"),
+                                           np.asarray(image_classes).reshape(-1)):
             cx, cy = (x0 + x1) / 2 / stride, (y0 + y1) / 2 / stride
             col, row = min(int(cx), grid_size - 1), min(int(cy), grid_size - 1)
             if targets[n, row, col, 0]:
@@ -259,7 +267,8 @@ def grid_detection_loss(box_weight: float = 2.0, negative_weight: float = 1.0):
         size_error = ops.sum(ops.abs(y_pred[..., 3:5] - y_true[..., 3:5]), axis=-1)
         box_error = centre_error + size_error
         labels = ops.cast(y_true[..., 5], "int32")
-        class_error = ops.sparse_categorical_crossentropy(labels, y_pred[..., BOX_CHANNELS:], from_logits=True)
+        class_error = ops.sparse_categorical_crossentropy(labels, y_pred[..., BOX_CHANNELS:],
+                                                          from_logits=True)
         per_cell = objectness + has_object * (box_weight * box_error + class_error)
         return ops.sum(per_cell, axis=(1, 2))
 
@@ -282,7 +291,8 @@ def decode_grid(outputs, canvas_size: int, score_threshold: float = 0.3, iou_thr
     """
     outputs = np.asarray(outputs, dtype=np.float64)
     if outputs.ndim != 4 or outputs.shape[-1] <= BOX_CHANNELS:
-        raise ValueError(f"outputs should be the detector's output (N, S, S, 5 + classes), got shape {outputs.shape}")
+        raise ValueError("outputs should be the detector's output (N, S, S, 5 + classes), "
+                         f"got shape {outputs.shape}")
     grid_rows, grid_cols = outputs.shape[1:3]
     stride_y, stride_x = canvas_size / grid_rows, canvas_size / grid_cols
     logits = outputs[..., BOX_CHANNELS:]
@@ -308,7 +318,8 @@ def decode_grid(outputs, canvas_size: int, score_threshold: float = 0.3, iou_thr
             keep.extend(members[non_max_suppression(boxes[members], scores[members], iou_threshold)])
         keep = np.asarray(keep, dtype=np.int64)
         keep = keep[np.argsort(-scores[keep], kind="stable")][:max_detections]
-        results.append((boxes[keep].astype(np.float32), scores[keep].astype(np.float32), classes[keep].astype(np.int64)))
+        results.append((boxes[keep].astype(np.float32), scores[keep].astype(np.float32),
+                        classes[keep].astype(np.int64)))
     return results
 
 

@@ -292,13 +292,15 @@ def cross_entropy(probabilities, labels, eps: float = 1e-7) -> float:
         raise ValueError(f"probabilities should be (N, classes), got shape {p.shape}")
     labels = np.asarray(labels)
     if labels.shape != (p.shape[0],):
-        raise ValueError(f"labels should be {p.shape[0]} class indices (one per row), got shape {labels.shape}")
+        raise ValueError(f"labels should be {p.shape[0]} class indices (one per row), "
+                         f"got shape {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer):
         if not np.all(np.asarray(labels, dtype=float) == np.round(np.asarray(labels, dtype=float))):
             raise ValueError("labels should be whole class indices, not one-hot rows or probabilities")
         labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= p.shape[1]):
-        raise ValueError(f"labels should lie in 0..{p.shape[1] - 1}, got values in [{labels.min()}, {labels.max()}]")
+        raise ValueError(f"labels should lie in 0..{p.shape[1] - 1}, "
+                         f"got values in [{labels.min()}, {labels.max()}]")
     picked = np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)
     return float(-np.mean(np.log(picked)))
 
@@ -319,14 +321,17 @@ def gan_value(d_real, d_fake, eps: float | None = None) -> float:
         try:
             array = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"{name} should be an array of probabilities, got {type(values).__name__}") from None
+            raise TypeError(f"{name} should be an array of probabilities, "
+                            f"got {type(values).__name__}") from None
         if array.size == 0:
             raise ValueError(f"{name} is empty; it needs at least one discriminator output")
         if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} contains NaN or infinity; discriminator outputs are probabilities in [0, 1]")
+            raise ValueError(f"{name} contains NaN or infinity; "
+                             "discriminator outputs are probabilities in [0, 1]")
         if array.min() < 0 or array.max() > 1:
             raise ValueError(
-                f"{name} should hold probabilities in [0, 1], got values in [{array.min():.3g}, {array.max():.3g}]"
+                f"{name} should hold probabilities in [0, 1], "
+                f"got values in [{array.min():.3g}, {array.max():.3g}]"
                 " (did you pass logits? apply a sigmoid first)"
             )
         arrays[name] = array.ravel()
@@ -337,7 +342,9 @@ def gan_value(d_real, d_fake, eps: float | None = None) -> float:
         real, fake = np.clip(real, eps, 1 - eps), np.clip(fake, eps, 1 - eps)
     else:
         if np.any(real == 0):
-            raise ValueError("d_real contains 0: log D(x) = −inf for that real sample; pass eps=1e-7 to clip")
+            raise ValueError("d_real contains 0: log D(x) = −inf for that real sample; "
+                             "pass eps=1e-7 to clip")
         if np.any(fake == 1):
-            raise ValueError("d_fake contains 1: log(1 − D(G(z))) = −inf for that sample; pass eps=1e-7 to clip")
+            raise ValueError("d_fake contains 1: log(1 − D(G(z))) = −inf for that sample; "
+                             "pass eps=1e-7 to clip")
     return float(np.mean(np.log(real)) + np.mean(np.log1p(-fake)))

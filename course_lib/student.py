@@ -86,7 +86,8 @@ def write_student_version(source_dir: str | Path, target_dir: str | Path) -> dic
     if not notebooks:
         raise FileNotFoundError(f"no .ipynb notebooks in {source_dir}")
     if target_dir.resolve() == source_dir.resolve():
-        raise ValueError("the target folder must differ from the source folder, or solutions would be overwritten")
+        raise ValueError("the target folder must differ from the source folder, "
+                         "or solutions would be overwritten")
     target_dir.mkdir(parents=True, exist_ok=True)
     summary = {}
     for path in notebooks:

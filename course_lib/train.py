@@ -1,4 +1,4 @@
-"""What the course runs on, and callbacks that show and bound training as it happens (chapters 00, 05, 07, 08).
+"""What the course runs on; callbacks that show and bound training as it happens (chapters 00, 05, 07, 08).
 
 Everything here is written against ``keras`` only, so it works under any Keras 3 backend.
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 import platform
 import time
 
+from course_lib import _validate, config
+
 import keras
 import numpy as np
-
-from course_lib import _validate, config
 
 
 def _gpu_names() -> list[str]:
@@ -83,8 +83,8 @@ def in_notebook() -> bool:
     shell or none. Live plots draw only where a notebook can show them.
     """
     try:
-        from IPython import get_ipython
         from ipykernel.zmqshell import ZMQInteractiveShell
+        from IPython import get_ipython
     except ImportError:
         return False
     return isinstance(get_ipython(), ZMQInteractiveShell)
@@ -118,10 +118,10 @@ class LivePlot(keras.callbacks.Callback):
             self._draw()
 
     def _draw(self):
+        from course_lib.viz import plot_history
+
         import matplotlib.pyplot as plt
         from IPython.display import display
-
-        from course_lib.viz import plot_history
 
         if self._figure is not None:
             plt.close(self._figure)
@@ -210,7 +210,8 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
         if self.target is not None and self.seconds_to_target is None and accuracy >= self.target:
             self.seconds_to_target = self._train_seconds
         if self.verbose:
-            print(f"epoch {epoch + 1}: {self._train_seconds:.1f} s of training, held-out accuracy {accuracy:.4f}")
+            print(f"epoch {epoch + 1}: {self._train_seconds:.1f} s of training, "
+                  f"held-out accuracy {accuracy:.4f}")
 
 
 class TimeBudget(keras.callbacks.Callback):

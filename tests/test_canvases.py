@@ -1,8 +1,8 @@
 """The digit canvases of chapters 08b and 08c: reproducible, and boxes, classes and masks agree."""
+from course_lib import config, data
+
 import numpy as np
 import pytest
-
-from course_lib import config, data
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,8 @@ def test_shapes_types_and_ranges(canvases):
     assert max(counts) <= 4 and np.mean(counts) >= 2.5, "2 to 4 digits, rarely fewer when crowded"
     for boxes, classes in zip(canvases.boxes, canvases.classes):
         assert boxes.shape == (len(classes), 4) and classes.dtype == np.int64
-        assert np.all(boxes[:, :2] >= 0) and np.all(boxes[:, 2:] <= 64) and np.all(boxes[:, 2:] > boxes[:, :2])
+        assert np.all(boxes[:, :2] >= 0) and np.all(boxes[:, 2:] <= 64)
+        assert np.all(boxes[:, 2:] > boxes[:, :2])
 
 
 def test_each_box_is_the_tight_box_of_its_digits_mask(canvases):
@@ -61,7 +62,8 @@ def test_classes_follow_the_source_digits(digits):
 
 
 def test_digit_count_and_size_are_respected(digits):
-    one = data.make_digit_canvases(*digits, 20, canvas_size=48, digits_per_canvas=(1, 1), digit_size=(28, 28), seed=1)
+    one = data.make_digit_canvases(*digits, 20, canvas_size=48, digits_per_canvas=(1, 1),
+                                   digit_size=(28, 28), seed=1)
     assert [len(b) for b in one.boxes] == [1] * 20
     sizes = np.concatenate([b[:, 2:] - b[:, :2] for b in one.boxes])
     assert sizes.max() <= 28
@@ -69,7 +71,8 @@ def test_digit_count_and_size_are_respected(digits):
 
 def test_slicing_keeps_everything_aligned(canvases):
     part = canvases[10:20]
-    assert len(part) == 10 and part.boxes[0] is canvases.boxes[10] and np.array_equal(part.masks, canvases.masks[10:20])
+    assert len(part) == 10 and part.boxes[0] is canvases.boxes[10]
+    assert np.array_equal(part.masks, canvases.masks[10:20])
     with pytest.raises(TypeError, match="slice"):
         canvases[3]
 

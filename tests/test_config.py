@@ -1,7 +1,7 @@
+from course_lib import config
+
 import numpy as np
 import pytest
-
-from course_lib import config
 
 
 def test_pick_follows_the_environment(monkeypatch):

@@ -1,10 +1,10 @@
 """The MNIST loader's offline-first chain, its announcements and its errors (course_lib.data)."""
 import zipfile
 
+from course_lib import config, data
+
 import numpy as np
 import pytest
-
-from course_lib import config, data
 
 
 def write_mnist(path, n_train=60000, n_test=10000, **overrides):

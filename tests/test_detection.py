@@ -1,9 +1,9 @@
 """Chapter 08b's detection code: IoU, NMS, AP and mAP against hand-worked cases; the detector's
 targets, decoding and shapes."""
+from course_lib import detection
+
 import numpy as np
 import pytest
-
-from course_lib import detection
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -50,7 +50,8 @@ def test_nms_keeps_the_best_of_each_group():
 
 def test_matching_counts_a_duplicate_as_false_positive():
     true = [[0, 0, 10, 10]]
-    hits = detection.match_detections([[0, 0, 10, 10], [1, 0, 11, 10], [30, 30, 40, 40]], [0.8, 0.9, 0.7], true)
+    hits = detection.match_detections([[0, 0, 10, 10], [1, 0, 11, 10], [30, 30, 40, 40]],
+                                      [0.8, 0.9, 0.7], true)
     # the best-scoring detection takes the true box; the other overlapping one is a duplicate
     assert list(hits) == [False, True, False]
     assert list(detection.match_detections([[0, 0, 10, 10]], [0.5], np.zeros((0, 4)))) == [False]
@@ -86,7 +87,8 @@ def test_map_perfect_missing_and_wrong_class():
     _, per_class = detection.mean_average_precision(wrong, truths, num_classes=3)
     assert per_class[2] == 0.0 and per_class[1] == pytest.approx(0.5)
     # a box shifted below IoU 0.5 is a false positive
-    shifted = [(np.array([[6, 0, 16, 10], [20, 20, 30, 30]], float), np.array([0.5, 1.0]), np.array([1, 2])), perfect[1]]
+    shifted = [(np.array([[6, 0, 16, 10], [20, 20, 30, 30]], float), np.array([0.5, 1.0]), np.array([1, 2])),
+               perfect[1]]
     _, per_class = detection.mean_average_precision(shifted, truths, num_classes=3)
     assert per_class[1] == pytest.approx(0.5)
     with pytest.raises(ValueError, match="one entry per image"):
@@ -119,7 +121,8 @@ def test_targets_decode_back_to_the_boxes():
 
 
 def test_two_centres_in_one_cell_keep_the_first():
-    targets = detection.encode_grid_targets([np.array([[0, 0, 4, 20], [4, 0, 8, 20]])], [np.array([1, 2])], 64, 8)
+    targets = detection.encode_grid_targets([np.array([[0, 0, 4, 20], [4, 0, 8, 20]])],
+                                            [np.array([1, 2])], 64, 8)
     assert targets[..., 0].sum() == 1 and targets[0, 1, 0, 5] == 1
 
 
@@ -129,7 +132,8 @@ def test_decoding_applies_threshold_and_nms():
     out[0, 0, 1, :5] = [2, -5, 0, np.log(4), np.log(2)]  # ~0.88, class 0, overlapping the first
     out[0, 1, 1, :5] = [-3, 0, 0, 0, 0]                   # ~0.05: below the threshold
     out[0, :, :, 5] = 10
-    (boxes, scores, classes), = detection.decode_grid(out, canvas_size=20, score_threshold=0.3, iou_threshold=0.3)
+    (boxes, scores, classes), = detection.decode_grid(out, canvas_size=20, score_threshold=0.3,
+                                                      iou_threshold=0.3)
     assert len(boxes) == 1 and classes[0] == 0 and scores[0] == pytest.approx(1 / (1 + np.exp(-3)), rel=1e-3)
     assert np.allclose(boxes[0], [-5, -5, 15, 15])  # centre (5, 5) of cell (0, 0), size 2 x 10-pixel cells
     (boxes, _, _), = detection.decode_grid(out, canvas_size=20, score_threshold=0.3, iou_threshold=0.9)
@@ -157,7 +161,8 @@ def test_detector_shapes_and_loss():
 def test_drawing_returns_a_figure():
     import matplotlib
     matplotlib.use("Agg")
-    figure = detection.show_detections(np.zeros((2, 16, 16)), [(np.array([[1, 1, 5, 5]]), np.array([0.9]), np.array([3]))] * 2,
+    figure = detection.show_detections(np.zeros((2, 16, 16)),
+                                       [(np.array([[1, 1, 5, 5]]), np.array([0.9]), np.array([3]))] * 2,
                                        [(np.array([[1, 1, 6, 6]]), np.array([3]))] * 2)
     assert len(figure.axes) == 2 and len(figure.axes[0].patches) == 2
     with pytest.raises(ValueError, match="detections"):
@@ -168,8 +173,8 @@ def test_detection_checkers_accept_right_and_reject_wrong(monkeypatch):
     from course_lib.checks import detection as checks
     monkeypatch.setenv("COURSE_STRICT", "0")
     assert checks.check_box_iou(detection.iou)
-    unclipped = checks.check_box_iou(lambda a, b: (min(a[2], b[2]) - max(a[0], b[0])) * (min(a[3], b[3]) - max(a[1], b[1]))
-                                     / 100)
+    unclipped = checks.check_box_iou(lambda a, b: (min(a[2], b[2]) - max(a[0], b[0]))
+                                     * (min(a[3], b[3]) - max(a[1], b[1])) / 100)
     assert not unclipped
     assert not checks.check_box_iou("iou")
     assert checks.check_nms(detection.non_max_suppression)

@@ -1,10 +1,10 @@
 """The Fashion-MNIST loader of chapter 08a: its offline chain, the IDX reader and the bundled sample."""
 import gzip
 
+from course_lib import config, data
+
 import numpy as np
 import pytest
-
-from course_lib import config, data
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def _write_idx(path, array):
 
 def _fake_full(folder, marker=7):
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = {"x_train": np.zeros((60000, 28, 28), np.uint8), "y_train": np.full(60000, marker % 10, np.uint8),
+    arrays = {"x_train": np.zeros((60000, 28, 28), np.uint8),
+              "y_train": np.full(60000, marker % 10, np.uint8),
               "x_test": np.zeros((10000, 28, 28), np.uint8), "y_test": np.zeros(10000, np.uint8)}
     arrays["x_train"][0, 0, 0] = marker
     return arrays
@@ -68,7 +69,8 @@ def test_debian_files_come_before_keras(nowhere, monkeypatch):
     monkeypatch.setattr(data, "_keras_fashion_mnist", lambda: pytest.fail("Keras should not be asked"))
     (x_train, y_train), (x_test, _) = data.load_fashion_mnist(verbose=False)
     assert data.fashion_mnist_source().kind == "debian" and data.fashion_mnist_source().full
-    assert x_train.shape == (60000, 28, 28) and x_train[0, 0, 0] == 3 and y_train[0] == 3 and len(x_test) == 10000
+    assert x_train.shape == (60000, 28, 28) and x_train[0, 0, 0] == 3
+    assert y_train[0] == 3 and len(x_test) == 10000
 
 
 def test_env_folder_comes_first(nowhere, monkeypatch):
@@ -111,7 +113,8 @@ def test_read_idx_reads_and_validates(tmp_path):
 def test_the_installed_debian_package_when_present():
     """On a machine with `apt-get install dataset-fashion-mnist`: the real files, the known first labels."""
     if not all((data.DEBIAN_FASHION_DIR / n).is_file() for n in data.FASHION_IDX_FILES.values()):
-        pytest.skip("Debian's dataset-fashion-mnist is not installed here (the loader falls back; tested above)")
+        pytest.skip("Debian's dataset-fashion-mnist is not installed here "
+                    "(the loader falls back; tested above)")
     (x_train, y_train), (x_test, y_test) = data._read_fashion_idx_dir(data.DEBIAN_FASHION_DIR)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert list(y_train[:10]) == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
@@ -127,7 +130,8 @@ def test_classification_checkers_accept_right_and_reject_wrong(monkeypatch):
     monkeypatch.setenv("COURSE_STRICT", "0")
 
     def right(y_true, y_pred, k):
-        return np.array([np.mean(y_pred[y_true == c] == c) if np.any(y_true == c) else np.nan for c in range(k)])
+        return np.array([np.mean(y_pred[y_true == c] == c) if np.any(y_true == c) else np.nan
+                         for c in range(k)])
     assert checks.check_per_class_accuracy(right)
     overall = checks.check_per_class_accuracy(lambda t, p, k: np.full(k, np.mean(t == p)))
     assert not overall and "TRUE label" in overall.message

@@ -8,13 +8,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from course_lib import scratch  # noqa: E402
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-from course_lib import scratch  # noqa: E402
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = dict(atol=1e-5, rtol=1e-5)
@@ -95,7 +95,8 @@ def article_formula(F, K, stride, padding):
 @given(conv_cases())
 def test_correlate2d_equals_keras_conv2d(case):
     x, k, stride, padding = case
-    np.testing.assert_allclose(scratch.correlate2d(x, k, stride, padding), keras_conv(x, k, stride, padding), **TOL)
+    np.testing.assert_allclose(scratch.correlate2d(x, k, stride, padding),
+                               keras_conv(x, k, stride, padding), **TOL)
 
 
 @SETTINGS
