@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
+from course_lib import models, train, viz  # noqa: E402
+
 import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-from course_lib import models, train, viz  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +20,10 @@ def test_article_cnn_is_the_article_model():
     model = models.build_article_cnn()
     assert model.count_params() == models.ARTICLE_CNN_PARAMS == 93_322
     kinds = [type(layer).__name__ for layer in model.layers]
-    assert kinds == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "Flatten", "Dense", "Dense"]
-    assert [layer.count_params() for layer in model.layers if layer.count_params()] == [320, 18496, 36928, 36928, 650]
+    assert kinds == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "Flatten", "Dense",
+                     "Dense"]
+    counts = [layer.count_params() for layer in model.layers if layer.count_params()]
+    assert counts == [320, 18496, 36928, 36928, 650]
     assert model.layers[-1].activation.__name__ == "softmax"
     assert model.output_shape == (None, 10)
 
@@ -55,7 +57,8 @@ def tiny_training(callbacks, epochs=2, batch_size=16):
     rng = np.random.default_rng(0)
     x = rng.random((64, 28, 28, 1)).astype("float32")
     y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=callbacks)
     return model, history, x, y
