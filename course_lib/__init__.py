@@ -12,8 +12,10 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``widgets``      the kernel editor and pooling explorer (ipywidgets)
 ``gan``          DCGAN and conditional GAN: builders, the ``GAN`` model, checkpoints, latent tools
 ``detection``    a grid detector: box encoding, IoU, non-maximum suppression, mAP@0.5
-``unet``         the U-Net used for segmentation and image-to-image translation
-``translation``  pix2pix-style 4× super-resolution: degrading, U-Net generator, L1 plus adversarial loss, PSNR
+``unet``         the segmentation U-Net of chapter 08c (the chapter writes it out; this is the copy)
+``segmentation`` pixel confusion counts, IoU per class, mask overlays (chapter 08c)
+``translation``  pix2pix-style 4× super-resolution: degrading, its own residual U-Net generator,
+                 patch discriminator, L1 plus adversarial loss, PSNR
 ``checks``       the exercise-checker pattern and each chapter's checkers
 ``student``      writes the student version of the notebooks (solutions stubbed out)
 

@@ -8,20 +8,24 @@ credits GANs with, and it needs only real MNIST digits, so it works offline.
 * ``degrade``: the smudge (the model's input, and also the **trivial baseline**: "predict the
   input itself"); ``psnr``: peak signal-to-noise ratio in dB, the metric the chapter reports.
 * ``build_unet_generator``: an encoder-decoder whose skip connections carry the fine detail
-  across; ``build_patch_discriminator``: judges (input, output) pairs patch by patch.
+  across. It is not chapter 08c's ``unet.build_unet``: it predicts a residual correction added to
+  its input and halves 28×28 with strided convolutions. ``build_patch_discriminator``: judges
+  (input, output) pairs patch by patch.
 * ``Pix2Pix``: a ``keras.Model`` whose ``train_step`` adds the discriminator's verdict to an L1
   loss, as in Isola et al. (2017), "Image-to-image translation with conditional adversarial networks".
 
 Models and losses use ``keras``/``keras.ops``; like ``course_lib.gan.GAN``, the gradient step is
-written for TensorFlow (``_train_step_tensorflow``).
+written for TensorFlow (``_train_step_tensorflow``). Chapter 08e writes that step out, trains with
+its own copy and asserts that one step of each gives the same losses and weights.
 """
 from __future__ import annotations
+
+from course_lib import _validate
+from course_lib.gan import discriminator_loss, generator_loss, require_tensorflow
 
 import keras
 import numpy as np
 from keras import layers, ops
-
-from course_lib.gan import _positive_int, discriminator_loss, generator_loss, require_tensorflow
 
 
 def degrade(images, factor: int = 4) -> np.ndarray:
@@ -29,9 +33,11 @@ def degrade(images, factor: int = 4) -> np.ndarray:
 
     ``images``: (N, H, W, C) floats in [0, 1], H and W divisible by ``factor``. Returns the same
     shape: the blurred input of chapter 08e, which is also the trivial baseline's prediction.
+    Each image's mean brightness is kept exactly; its block means nearly (for ``factor=4``,
+    bilinear interpolation mixes an eighth of each neighbouring block into every block mean).
     """
     images = np.asarray(images, dtype="float32")
-    factor = _positive_int(factor, "factor")
+    factor = _validate.positive_int(factor, "factor")
     if images.ndim != 4:
         raise ValueError(f"images should have shape (N, H, W, C), got {images.shape}")
     n, height, width, channels = images.shape
@@ -54,9 +60,11 @@ def psnr(prediction, target, max_value: float = 1.0, per_image: bool = False):
     prediction = np.asarray(prediction, dtype="float64")
     target = np.asarray(target, dtype="float64")
     if prediction.shape != target.shape:
-        raise ValueError(f"prediction and target should have the same shape, got {prediction.shape} and {target.shape}")
+        raise ValueError(f"prediction and target should have the same shape, "
+                         f"got {prediction.shape} and {target.shape}")
     if prediction.ndim < 2:
-        raise ValueError(f"prediction should be an image (H, W[, C]) or a batch of them, got shape {prediction.shape}")
+        raise ValueError(f"prediction should be an image (H, W[, C]) or a batch of them, "
+                         f"got shape {prediction.shape}")
     if not max_value > 0:
         raise ValueError(f"max_value should be positive, got {max_value!r}")
     if prediction.ndim == 2:
@@ -69,8 +77,13 @@ def psnr(prediction, target, max_value: float = 1.0, per_image: bool = False):
     return values if per_image else float(values.mean())
 
 
-def build_unet_generator(input_shape=(28, 28, 1), filters: int = 16, name: str = "unet_generator") -> keras.Model:
+def build_unet_generator(input_shape=(28, 28, 1), filters: int = 16,
+                         name: str = "unet_generator") -> keras.Model:
     """A small U-Net for pix2pix (chapter 08e): 28 → 14 → 7 and back, with skip connections.
+
+    A second U-Net beside chapter 08c's ``unet.build_unet``, because translation needs another
+    design: it returns an image (its input plus a learned correction) rather than class scores,
+    and it downsamples 28×28 with strided convolutions, as pix2pix does, not max pooling.
 
     The encoder halves the image twice with strided convolutions; the decoder doubles it back with
     transposed convolutions, and at each size joins the encoder's feature maps of the same size
@@ -80,9 +93,9 @@ def build_unet_generator(input_shape=(28, 28, 1), filters: int = 16, name: str =
     trains much faster than drawing the whole digit from scratch. Clip the output to [0, 1]
     before showing or scoring it (``restore`` does).
     """
-    filters = _positive_int(filters, "filters")
-    input_shape = tuple(input_shape)
-    if len(input_shape) != 3 or input_shape[0] % 4 or input_shape[1] % 4:
+    filters = _validate.positive_int(filters, "filters")
+    input_shape = _validate.image_shape(input_shape)
+    if input_shape[0] % 4 or input_shape[1] % 4:
         raise ValueError(f"input_shape should be (H, W, C) with H and W divisible by 4, got {input_shape}")
     source = keras.Input(shape=input_shape, name="source")
     e1 = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same")(source))                    # 28×28
@@ -100,14 +113,15 @@ def build_unet_generator(input_shape=(28, 28, 1), filters: int = 16, name: str =
     return keras.Model(source, output, name=name)
 
 
-def build_patch_discriminator(input_shape=(28, 28, 1), filters: int = 32, name: str = "patch_discriminator") -> keras.Model:
+def build_patch_discriminator(input_shape=(28, 28, 1), filters: int = 32,
+                              name: str = "patch_discriminator") -> keras.Model:
     """A PatchGAN discriminator (chapter 08e): takes [source, candidate], returns a 7×7 map of P(real).
 
     It sees the input and a candidate output side by side (as two channels), so it judges whether
     the candidate is a plausible sharp version *of this input*. Each output cell looks at one patch
     of the image: the discriminator cares about local sharpness, and L1 takes care of the rest.
     """
-    filters = _positive_int(filters, "filters")
+    filters = _validate.positive_int(filters, "filters")
     source = keras.Input(shape=tuple(input_shape), name="source")
     candidate = keras.Input(shape=tuple(input_shape), name="candidate")
     x = layers.Concatenate()([source, candidate])
@@ -124,7 +138,8 @@ def restore(generator: keras.Model, sources, batch_size: int = 512) -> np.ndarra
     sources = np.asarray(sources, dtype="float32")
     expected = tuple(generator.inputs[0].shape[1:])
     if sources.ndim != 4 or sources.shape[1:] != expected:
-        raise ValueError(f"sources should have shape (N, {', '.join(map(str, expected))}), got {sources.shape}")
+        raise ValueError(f"sources should have shape (N, {', '.join(map(str, expected))}), "
+                         f"got {sources.shape}")
     return np.clip(generator.predict(sources, batch_size=batch_size, verbose=0), 0.0, 1.0)
 
 
@@ -136,13 +151,15 @@ class Pix2Pix(keras.Model):
     show ``d_loss``, ``g_adv`` (the adversarial part) and ``l1`` (mean absolute pixel error).
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, l1_weight: float = 100.0, **kwargs):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, l1_weight: float = 100.0,
+                 **kwargs):
         super().__init__(**kwargs)
         for name, model in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(model, keras.Model):
                 raise TypeError(f"{name} should be a keras.Model, got {type(model).__name__}")
         if len(discriminator.inputs) != 2:
-            raise ValueError("the discriminator should take [source, candidate] (see build_patch_discriminator)")
+            raise ValueError("the discriminator should take [source, candidate] "
+                             "(see build_patch_discriminator)")
         if not l1_weight >= 0:
             raise ValueError(f"l1_weight should be >= 0, got {l1_weight!r}")
         self.generator = generator

@@ -12,6 +12,7 @@ tensorflow_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
 def _weights(model):
     return [np.array(w) for w in model.get_weights()]
 
+
 def test_psnr_against_hand_computed_case():
     target = np.zeros((2, 2))
     prediction = np.array([[0.1, 0.0], [0.0, 0.1]])   # MSE = (0.01 + 0.01) / 4 = 0.005
@@ -25,15 +26,40 @@ def test_psnr_against_hand_computed_case():
         translation.psnr(np.zeros((2, 2)), np.zeros((3, 3)))
 
 
-def test_degrade_keeps_block_means():
+def _block_means(images, factor):
+    n, height, width, channels = images.shape
+    return images.reshape(n, height // factor, factor, width // factor, factor, channels).mean(axis=(2, 4))
+
+
+def _mix_in_an_eighth_of_each_neighbour(small, axis):
+    """[1/8, 3/4, 1/8] along ``axis``, the edge block repeated."""
+    padded = np.concatenate([np.take(small, [0], axis), small, np.take(small, [-1], axis)], axis)
+    n = small.shape[axis]
+    return (np.take(padded, range(0, n), axis) / 8 + np.take(padded, range(1, n + 1), axis) * 3 / 4
+            + np.take(padded, range(2, n + 2), axis) / 8)
+
+
+def test_degrade_keeps_the_brightness_and_nearly_the_block_means():
     rng = np.random.default_rng(5)
     images = rng.random((3, 28, 28, 1)).astype("float32")
     blurred = translation.degrade(images, factor=4)
     assert blurred.shape == images.shape and blurred.min() >= 0 and blurred.max() <= 1
+    # Shrunk back by block means, the blurred image gives the original's 7×7 block means, except that
+    # bilinear enlarging (pixel centres 3/8 and 1/8 of a block from the block's centre) mixes an eighth
+    # of each neighbouring block into every block: exactly [1/8, 3/4, 1/8] along each axis.
+    original, recovered = _block_means(images, 4), _block_means(blurred, 4)
+    expected = _mix_in_an_eighth_of_each_neighbour(_mix_in_an_eighth_of_each_neighbour(original, 1), 2)
+    np.testing.assert_allclose(recovered, expected, atol=1e-6)
+    assert np.abs(recovered - original).max() > 0.01   # so "nearly", not exactly ...
+    # ... while each image's mean brightness survives exactly, since every block's weights sum to 1
+    np.testing.assert_allclose(blurred.mean(axis=(1, 2, 3)), images.mean(axis=(1, 2, 3)), atol=1e-6)
     flat = np.full((1, 8, 8, 1), 0.25, dtype="float32")
     assert np.allclose(translation.degrade(flat, 4), 0.25)
+    assert np.allclose(translation.degrade(images, np.int64(1)), images)   # factor 1: nothing lost
     with pytest.raises(ValueError, match="divisible"):
         translation.degrade(images[:, :27], factor=4)
+    with pytest.raises(ValueError, match="factor"):
+        translation.degrade(images, factor=0)
 
 
 @tensorflow_only
@@ -57,6 +83,16 @@ def test_translator_shapes_and_training():
     with pytest.raises(ValueError, match="sources"):
         translation.restore(generator, sources[:, :14])
 
+
+def test_generator_is_a_residual_unet_and_checks_its_arguments():
+    generator = translation.build_unet_generator(filters=np.int64(4))   # NumPy ints are accepted
+    assert generator.get_layer("skip_14").output.shape[1:3] == (14, 14)
+    assert isinstance(generator.get_layer("restored"), keras.layers.Add)   # input + correction
+    for bad, word in (((28, 28), "input_shape"), ((30, 28, 1), "divisible"), ((28, 28.0, 1), "input_shape")):
+        with pytest.raises(ValueError, match=word):
+            translation.build_unet_generator(input_shape=bad, filters=4)
+    with pytest.raises(ValueError, match="filters"):
+        translation.build_patch_discriminator(filters=True)
 
 
 def test_training_on_another_backend_stops_with_a_plain_message(monkeypatch):
