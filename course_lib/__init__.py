@@ -5,12 +5,14 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``config``       fast/full mode, ``pick``, seeding, data folders
 ``data``         MNIST and Fashion-MNIST offline-first loading, bundled samples, subsets,
                  digit canvases with boxes and masks (detection, segmentation)
-``models``       the article's CNN and the improved CNN (and, re-exported, the DCGAN builders)
+``models``       the article's CNN, the improved CNN and its training recipe (the judge of 07 and 08d)
 ``train``        device report, mixed precision, live plot, throughput and time-budget callbacks
-``viz``          image grids, curves, confusion matrix, mistakes, feature maps, kernels
+``viz``          image grids (figures and arrays), curves, confusion matrix, mistakes, feature maps, kernels
 ``scratch``      NumPy reference versions of convolution, pooling, dense, softmax, the GAN value
-``widgets``      the kernel editor and pooling explorer (ipywidgets)
-``gan``          DCGAN and conditional GAN: builders, the ``GAN`` model, checkpoints, latent tools
+``widgets``      the kernel editor, the pooling explorer and the latent explorer (ipywidgets)
+``gan``          DCGAN and conditional GAN: builders, losses, the ``GAN`` model with EMA, sample grid,
+                 checkpoints, latent interpolation and directions
+``quality``      judging generated samples with a classifier (confident share, class agreement)
 ``detection``    a grid detector: box encoding, IoU, non-maximum suppression, mAP@0.5
 ``unet``         the segmentation U-Net of chapter 08c (the chapter writes it out; this is the copy)
 ``segmentation`` pixel confusion counts, IoU per class, mask overlays (chapter 08c)

@@ -1,19 +1,22 @@
-"""Generative adversarial networks: DCGAN parts, a GAN ``keras.Model``, and tools to look inside.
+"""Generative adversarial networks: the DCGAN parts, a GAN ``keras.Model`` and its training tools.
 
-Chapter 06 explains the objective, chapter 07 trains a DCGAN on MNIST with the pieces here, and
-chapter 08d makes it class-conditional (choose the digit to draw).
+Chapter 06 explains the objective, chapter 07 writes the training step out and trains a DCGAN on
+MNIST, and chapter 08d makes it class-conditional (choose the digit to draw) with the copy here.
 
 What lives here:
 
 * ``build_generator`` / ``build_discriminator``: the article's section 3.2 as Keras models
   (noise → dense → transposed convolutions → 28×28×1 image; convolutions → probability "real").
   Pass ``num_classes`` to get the class-conditional versions of chapter 08d.
+* ``discriminator_loss`` / ``generator_loss``: the two sides of the minimax objective (chapter 06).
 * ``GAN``: a ``keras.Model`` whose ``train_step`` plays one round of the minimax game per batch
-  (a discriminator step, then a generator step), so that ``gan.fit(images)`` trains both.
-* ``SampleGrid`` (samples from fixed noise after every epoch), ``GANCheckpoint`` and
-  ``restore_checkpoint`` (stop and resume training exactly where it was).
-* ``interpolate``, ``explore_latent`` and ``latent_explorer`` (walk through the noise space),
-  ``sample_quality`` and ``class_agreement`` (judge samples with an MNIST classifier).
+  (a discriminator step, then a generator step), so that ``gan.fit(images)`` trains both; it
+  keeps a weight-averaged generator (EMA) for drawing. Chapter 07 writes the same step in a
+  notebook cell and asserts that the two agree.
+* ``SampleGrid`` (samples from fixed noise after every epoch), ``GANCheckpoint``,
+  ``save_checkpoint`` and ``restore_checkpoint`` (stop, and resume from the saved step).
+* ``interpolate`` and ``latent_directions``: the maths of walking through the noise space (chapter
+  07; the interactive explorer is ``widgets.LatentExplorer``).
 
 Backends: the models, the losses and every helper use ``keras``/``keras.ops`` only. Computing
 gradients is the one thing Keras 3 leaves to each backend; ``GAN`` implements it for TensorFlow
@@ -25,11 +28,12 @@ import json
 import math
 from pathlib import Path
 
+from course_lib import _validate, viz
+from course_lib.train import in_notebook
+
 import keras
 import numpy as np
 from keras import layers, ops
-
-from course_lib.train import TimeBudget, in_notebook  # noqa: F401  (TimeBudget: chapters use gan.TimeBudget)
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -37,18 +41,13 @@ IMAGE_SHAPE = (28, 28, 1)
 # --------------------------------------------------------------------------------------------
 # checking arguments
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} should be a positive int, got {value!r}")
-    return int(value)
-
-
 def _optional_classes(num_classes):
     if num_classes is None:
         return None
-    num_classes = _positive_int(num_classes, "num_classes")
+    num_classes = _validate.positive_int(num_classes, "num_classes")
     if num_classes < 2:
-        raise ValueError(f"num_classes should be at least 2 (or None for an unconditional GAN), got {num_classes}")
+        raise ValueError(f"num_classes should be at least 2 (or None for an unconditional GAN), "
+                         f"got {num_classes}")
     return num_classes
 
 
@@ -67,8 +66,8 @@ def build_generator(latent_dim: int = 64, num_classes: int | None = None, filter
     With ``num_classes`` (chapter 08d) the model takes ``[z, label]``: the label (an int) is
     embedded as a vector and joined to z, so the generator learns to draw the digit it is asked for.
     """
-    latent_dim = _positive_int(latent_dim, "latent_dim")
-    filters = _positive_int(filters, "filters")
+    latent_dim = _validate.positive_int(latent_dim, "latent_dim")
+    filters = _validate.positive_int(filters, "filters")
     num_classes = _optional_classes(num_classes)
     z = keras.Input(shape=(latent_dim,), name="z")
     inputs, x = z, z
@@ -83,7 +82,8 @@ def build_generator(latent_dim: int = 64, num_classes: int | None = None, filter
     x = layers.Conv2DTranspose(filters // 2, 4, strides=2, padding="same", use_bias=False)(x)  # 14×14
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
-    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="image")(x)  # 28×28
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
+                                   name="image")(x)  # 28×28
     default = "conditional_generator" if num_classes else "generator"
     return keras.Model(inputs, image, name=name or default)
 
@@ -101,11 +101,10 @@ def build_discriminator(num_classes: int | None = None, filters: int = 64, dropo
     the dot product of the image features with a learned vector for the label (a "projection"
     discriminator): an image that looks like a good 3 but was labelled 7 scores low.
     """
-    filters = _positive_int(filters, "filters")
+    filters = _validate.positive_int(filters, "filters")
     num_classes = _optional_classes(num_classes)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout should be in [0, 1), got {dropout!r}")
-    image = keras.Input(shape=tuple(input_shape), name="image")
+    dropout = _validate.fraction(dropout, "dropout")
+    image = keras.Input(shape=_validate.image_shape(input_shape), name="image")
     x = layers.Conv2D(filters // 2, 4, strides=2, padding="same")(image)  # 14×14
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)  # 7×7
@@ -185,7 +184,11 @@ class GAN(keras.Model):
     Train with ``gan.fit(images, ...)``, or ``gan.fit(images, labels, ...)`` when the networks
     are class-conditional (built with ``num_classes``). The logs show ``d_loss``, ``g_loss``,
     ``d_real`` (mean D(x)) and ``d_fake`` (mean D(G(z))). ``step`` counts generator updates, and
-    survives ``GANCheckpoint``/``restore_checkpoint``.
+    survives ``GANCheckpoint``/``restore_checkpoint`` together with ``random_states()``.
+
+    Chapter 07 writes this step out in a notebook cell (``class DCGAN(gan.GAN)`` overriding
+    ``train_step``), trains with it, and asserts that one step of each, from the same weights and
+    random-number states, gives the same losses and weights; chapter 08d trains with this copy.
 
     ``ema_decay`` (e.g. 0.99) keeps ``ema_generator``, an exponential moving average of the
     generator's weights, updated after every step with decay min(ema_decay, (1 + t)/(10 + t)) at
@@ -213,7 +216,8 @@ class GAN(keras.Model):
                              f"{len(discriminator.inputs)}")
         inferred = int(gen_inputs[0].shape[-1])
         if latent_dim is not None and int(latent_dim) != inferred:
-            raise ValueError(f"latent_dim={latent_dim} but the generator's noise input has {inferred} numbers")
+            raise ValueError(f"latent_dim={latent_dim} but the generator's noise input has {inferred} "
+                             "numbers")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay should be in (0, 1) or None, got {ema_decay!r}")
         self.generator = generator
@@ -239,9 +243,9 @@ class GAN(keras.Model):
         ``generator_loss_kind``: ``"non_saturating"`` (default) or ``"minimax"`` (chapter 06).
         """
         if generator_loss_kind not in ("non_saturating", "minimax"):
-            raise ValueError(f"generator_loss_kind should be 'non_saturating' or 'minimax', got {generator_loss_kind!r}")
-        if not 0.0 <= label_smoothing < 0.5:
-            raise ValueError(f"label_smoothing should be in [0, 0.5), got {label_smoothing!r}")
+            raise ValueError("generator_loss_kind should be 'non_saturating' or 'minimax', "
+                             f"got {generator_loss_kind!r}")
+        label_smoothing = _validate.fraction(label_smoothing, "label_smoothing", high=0.5)
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -269,12 +273,49 @@ class GAN(keras.Model):
         """``gan(z)`` or ``gan([z, labels])`` draws images with the generator."""
         return self.generator(inputs, training=training)
 
+    # -- the random-number state, which save_weights keeps too -----------------------------------
+    def random_states(self) -> list:
+        """The state variables of every random-number generator a training step draws from.
+
+        First the GAN's own ``seed_generator`` (the noise z, and the labels of a conditional GAN),
+        then each ``SeedGenerator`` inside the networks (the discriminator's ``Dropout``), in layer
+        order. Each state is ``[seed, counter]``; the counter advances with every draw. Keras's
+        ``Layer.variables`` is the weights plus these states, so they are what it has beyond
+        ``weights``.
+        """
+        weight_ids = {id(weight) for weight in self.weights}
+        return [variable for variable in self.variables if id(variable) not in weight_ids]
+
+    def save_own_variables(self, store):
+        """Called by ``save_weights``: also store ``random_states()``, which Keras does not save itself.
+
+        The networks, the averaged generator and both optimizers store their own variables; without
+        this, a restored GAN would draw its noise (and its dropout masks) from the start again.
+        """
+        super().save_own_variables(store)
+        for index, state in enumerate(self.random_states()):
+            store[f"random_state_{index}"] = state
+
+    def load_own_variables(self, store):
+        """Called by ``load_weights``: put back the random-number states ``save_own_variables`` wrote."""
+        states = self.random_states()
+        keys = [f"random_state_{index}" for index in range(len(states))]
+        saved = sorted(key for key in store.keys() if key.startswith("random_state_"))
+        if saved != sorted(keys):
+            raise ValueError(f"the weights file holds {len(saved)} random-number state(s) but this GAN has "
+                             f"{len(states)}: it was saved from a GAN built differently (with or without "
+                             "dropout?) or by a course_lib older than the one that saves them")
+        super().load_own_variables({key: store[key] for key in store.keys() if key not in keys})
+        for key, state in zip(keys, states):
+            state.assign(np.asarray(store[key]))
+
     # -- drawing noise and samples ------------------------------------------------------------
     def _noise(self, batch_size):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
     def _random_labels(self, batch_size):
-        return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
+        return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator,
+                                    dtype="int32")
 
     def _generate(self, z, labels, training):
         return self.generator([z, labels] if self.num_classes else z, training=training)
@@ -288,7 +329,7 @@ class GAN(keras.Model):
         Conditional GANs need ``labels`` (N ints); drawing is reproducible through ``seed``.
         """
         if z is None:
-            count = _positive_int(count, "count")
+            count = _validate.positive_int(count, "count")
             z = np.random.default_rng(seed).normal(size=(count, self.latent_dim)).astype("float32")
         z = np.asarray(z, dtype="float32")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -301,13 +342,14 @@ class GAN(keras.Model):
             if labels.shape != (len(z),):
                 raise ValueError(f"labels should hold one int per image ({len(z)}), got shape {labels.shape}")
             if labels.min() < 0 or labels.max() >= self.num_classes:
-                raise ValueError(f"labels should lie in 0..{self.num_classes - 1}, got {labels.min()}..{labels.max()}")
+                raise ValueError(f"labels should lie in 0..{self.num_classes - 1}, "
+                                 f"got {labels.min()}..{labels.max()}")
             inputs = [z, labels]
         return np.asarray(self.sampler.predict(inputs, batch_size=512, verbose=0))
 
     @property
     def sampler(self) -> keras.Model:
-        """The generator to draw with: the weight-averaged copy when ``ema_decay`` is set, else ``generator``."""
+        """The generator to draw with: the averaged copy when ``ema_decay`` is set, else ``generator``."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
     # -- one round of the game ------------------------------------------------------------------
@@ -357,11 +399,14 @@ class GAN(keras.Model):
             g_loss = generator_loss(p_fake_g, self.generator_loss_kind)
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
-        self._update_ema()
+        self.update_ema()
         return self._record(d_loss, g_loss, p_real, p_fake)
 
-    def _update_ema(self):
-        """Move the averaged generator a step towards the current one (keras.ops, any backend)."""
+    def update_ema(self):
+        """Move ``ema_generator`` a step towards ``generator`` (keras.ops, any backend); a no-op without EMA.
+
+        ``train_step`` calls it after every generator update; chapter 07's own step calls it too.
+        """
         if self.ema_generator is None:
             return
         # Warm-up: early on, average over the few steps there are, not over the random start.
@@ -374,23 +419,6 @@ class GAN(keras.Model):
 # --------------------------------------------------------------------------------------------
 # callbacks: sample grids and checkpoints
 
-def image_grid(images, ncols: int = 8, pad: int = 1) -> np.ndarray:
-    """Tile a batch (N, H, W[, 1]) into one 2-D picture, ``ncols`` images per row (chapter 07)."""
-    images = np.asarray(images, dtype="float32")
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or len(images) == 0:
-        raise ValueError(f"images should be a non-empty batch shaped (N, H, W) or (N, H, W, 1), got {images.shape}")
-    ncols = min(_positive_int(ncols, "ncols"), len(images))
-    nrows = math.ceil(len(images) / ncols)
-    height, width = images.shape[1:]
-    grid = np.ones((nrows * (height + pad) - pad, ncols * (width + pad) - pad), dtype="float32")
-    for index, image in enumerate(images):
-        row, col = divmod(index, ncols)
-        grid[row * (height + pad): row * (height + pad) + height, col * (width + pad): col * (width + pad) + width] = image
-    return grid
-
-
 class SampleGrid(keras.callbacks.Callback):
     """After every epoch, draw samples from the same fixed noise and keep the grid (chapter 07).
 
@@ -401,8 +429,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, count: int = 32, ncols: int = 8, labels=None, seed: int = 123):
         super().__init__()
-        self.count = _positive_int(count, "count")
-        self.ncols = _positive_int(ncols, "ncols")
+        self.count = _validate.positive_int(count, "count")
+        self.ncols = _validate.positive_int(ncols, "ncols")
         self.labels = None if labels is None else np.asarray(labels).astype("int32").reshape(-1)
         if self.labels is not None and len(self.labels) != self.count:
             raise ValueError(f"labels should hold count={self.count} ints, got {len(self.labels)}")
@@ -417,11 +445,12 @@ class SampleGrid(keras.callbacks.Callback):
             raise TypeError(f"SampleGrid works with a course_lib.gan.GAN, got {type(model).__name__}")
         super().set_model(model)
         if self._noise is None:
-            self._noise = np.random.default_rng(self.seed).normal(size=(self.count, model.latent_dim)).astype("float32")
+            noise = np.random.default_rng(self.seed).normal(size=(self.count, model.latent_dim))
+            self._noise = noise.astype("float32")
 
     def on_epoch_end(self, epoch, logs=None):
         samples = self.model.generate(z=self._noise, labels=self.labels)
-        self.grids.append(image_grid(samples, self.ncols))
+        self.grids.append(viz.image_grid(samples, self.ncols))
         self.epochs.append(epoch + 1)
         if in_notebook():
             self._draw()
@@ -430,7 +459,8 @@ class SampleGrid(keras.callbacks.Callback):
         import matplotlib.pyplot as plt
         from IPython.display import display
 
-        figure, axis = plt.subplots(figsize=(self.ncols * 0.6, 0.6 * math.ceil(self.count / self.ncols) + 0.4))
+        rows = math.ceil(self.count / self.ncols)
+        figure, axis = plt.subplots(figsize=(self.ncols * 0.6, 0.6 * rows + 0.4))
         axis.imshow(self.grids[-1], cmap="gray", vmin=0, vmax=1)
         axis.set_title(f"samples from fixed noise after epoch {self.epochs[-1]}")
         axis.axis("off")
@@ -448,11 +478,18 @@ CHECKPOINT_STATE = "gan_state.json"
 class GANCheckpoint(keras.callbacks.Callback):
     """Save everything needed to resume after every epoch (chapter 07).
 
-    ``directory/gan.weights.h5`` holds both networks' weights, both optimizers' state (Adam's
-    moving averages and its iteration counter, i.e. the step) and the noise generator's state;
-    ``directory/gan_state.json`` records the epoch and step in words a person can read.
+    ``directory/gan.weights.h5`` is what ``GAN.save_weights`` writes, and ``load_weights`` puts back
+    exactly this: the weights of both networks and of the averaged generator (batch-norm statistics
+    included), both optimizers' variables (Adam's moment estimates and iteration counters, i.e. the
+    step), and ``GAN.random_states()``, the seed and draw counter of the noise generator and of each
+    dropout layer. ``directory/gan_state.json`` records the epoch and step in words a person can read.
     ``restore_checkpoint`` loads both. The files are written to a temporary name and renamed, so an
     interruption in the middle of saving never leaves a damaged checkpoint.
+
+    A restored GAN therefore takes the same next step as the one that was saved, given the same
+    batch. What it does not reproduce is the batches themselves: the order in which ``fit`` shuffles
+    the images in later epochs comes from the process's random state (``config.seed_everything``),
+    not from the model, so a resumed run sees other batches than an uninterrupted one would.
     """
 
     def __init__(self, directory):
@@ -464,7 +501,10 @@ class GANCheckpoint(keras.callbacks.Callback):
 
 
 def save_checkpoint(gan: GAN, directory, epoch: int) -> Path:
-    """Write ``gan``'s weights, optimizer state and step to ``directory`` (see ``GANCheckpoint``)."""
+    """Write ``gan``'s weights, optimizer and random-number state, and step to ``directory``.
+
+    What the files hold is listed under ``GANCheckpoint``.
+    """
     if not isinstance(gan, GAN):
         raise TypeError(f"gan should be a course_lib.gan.GAN, got {type(gan).__name__}")
     if not hasattr(gan, "g_optimizer"):
@@ -498,13 +538,13 @@ def restore_checkpoint(gan: GAN, directory) -> dict:
     gan.load_weights(weights)
     state = json.loads(state_file.read_text())
     if state.get("step") != gan.step:
-        raise ValueError(f"{state_file} says step {state.get('step')} but the weights file holds step {gan.step}; "
-                         "the two files come from different runs")
+        raise ValueError(f"{state_file} says step {state.get('step')} but the weights file holds step "
+                         f"{gan.step}; the two files come from different runs")
     return {"epoch": int(state["epoch"]), "step": int(state["step"])}
 
 
 # --------------------------------------------------------------------------------------------
-# walking through the latent space (chapter 07)
+# the maths of walking through the latent space (chapter 07; the explorer is widgets.LatentExplorer)
 
 def interpolate(z_start, z_end, steps: int = 8, method: str = "linear") -> np.ndarray:
     """Points from ``z_start`` to ``z_end`` (both included): shape (steps, latent_dim).
@@ -516,10 +556,9 @@ def interpolate(z_start, z_end, steps: int = 8, method: str = "linear") -> np.nd
     a = np.asarray(z_start, dtype="float64").reshape(-1)
     b = np.asarray(z_end, dtype="float64").reshape(-1)
     if a.shape != b.shape or a.size == 0:
-        raise ValueError(f"z_start and z_end should be vectors of the same length, got shapes {a.shape} and {b.shape}")
-    steps = _positive_int(steps, "steps")
-    if steps < 2:
-        raise ValueError(f"steps should be at least 2 (the two ends), got {steps}")
+        raise ValueError("z_start and z_end should be vectors of the same length, "
+                         f"got shapes {a.shape} and {b.shape}")
+    steps = _validate.positive_int(steps, "steps", minimum=2)  # at least the two ends
     t = np.linspace(0.0, 1.0, steps)[:, None]
     if method == "linear":
         return ((1 - t) * a + t * b).astype("float32")
@@ -534,138 +573,9 @@ def interpolate(z_start, z_end, steps: int = 8, method: str = "linear") -> np.nd
 
 def latent_directions(latent_dim: int, count: int = 4, seed: int = 0) -> np.ndarray:
     """``count`` random orthonormal directions in the latent space, (count, latent_dim)."""
-    latent_dim, count = _positive_int(latent_dim, "latent_dim"), _positive_int(count, "count")
+    latent_dim = _validate.positive_int(latent_dim, "latent_dim")
+    count = _validate.positive_int(count, "count")
     if count > latent_dim:
         raise ValueError(f"count should be at most latent_dim={latent_dim}, got {count}")
     q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(latent_dim, count)))
     return q.T.astype("float32")
-
-
-def explore_latent(generator: keras.Model, seed: int = 0, amounts=(), directions=None, label=None):
-    """The latent explorer's computation, without the widget (chapter 07): returns (z, image).
-
-    z = base noise drawn from ``seed`` + Σ amounts[i] · directions[i]; image = G(z), shape (28, 28).
-    The widget in ``latent_explorer`` only calls this; a test or a notebook cell can call it too.
-    """
-    if not isinstance(generator, keras.Model):
-        raise TypeError(f"generator should be a keras.Model, got {type(generator).__name__}")
-    latent_dim = int(generator.inputs[0].shape[-1])
-    z = np.random.default_rng(seed).normal(size=latent_dim).astype("float32")
-    amounts = np.asarray(amounts, dtype="float32").reshape(-1)
-    if amounts.size:
-        if directions is None:
-            directions = latent_directions(latent_dim, len(amounts))
-        directions = np.asarray(directions, dtype="float32")
-        if directions.shape != (len(amounts), latent_dim):
-            raise ValueError(f"directions should have shape ({len(amounts)}, {latent_dim}) to match amounts, "
-                             f"got {directions.shape}")
-        z = z + amounts @ directions
-    inputs = z[None]
-    if len(generator.inputs) == 2:
-        if label is None:
-            raise ValueError("this generator is conditional: pass label (the digit to draw)")
-        inputs = [inputs, np.array([int(label)], dtype="int32")]
-    image = ops.convert_to_numpy(generator(inputs, training=False))[0, ..., 0]
-    return z, image
-
-
-def latent_explorer(generator: keras.Model, count: int = 4, limit: float = 3.0):
-    """An ipywidgets explorer (chapter 07): a seed slider and ``count`` direction sliders.
-
-    Moving a slider calls ``explore_latent`` and redraws the digit. Returns the widget box; its
-    ``compute()`` returns the image for the sliders' current values (no drawing, so a notebook
-    cell or a test can check it) and ``update()`` is what the sliders call (computes and draws).
-    """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    latent_dim = int(generator.inputs[0].shape[-1])
-    directions = latent_directions(latent_dim, count)
-    seed = widgets.IntSlider(value=0, min=0, max=999, description="seed")
-    sliders = [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description=f"dir {i + 1}")
-               for i in range(count)]
-    out = widgets.Output()
-
-    def compute():
-        return explore_latent(generator, seed.value, [s.value for s in sliders], directions)[1]
-
-    def update(*_):
-        image = compute()
-        with out:
-            out.clear_output(wait=True)
-            figure, axis = plt.subplots(figsize=(2.5, 2.5))
-            axis.imshow(image, cmap="gray", vmin=0, vmax=1)
-            axis.axis("off")
-            plt.show()
-        return image
-
-    for widget in (seed, *sliders):
-        widget.observe(update, names="value")
-    box = widgets.HBox([widgets.VBox([seed, *sliders]), out])
-    box.update, box.compute = update, compute
-    return box
-
-
-# --------------------------------------------------------------------------------------------
-# judging samples with a classifier (chapters 07 and 08d)
-
-def train_digit_classifier(x_train, y_train, epochs: int = 1, batch_size: int = 128, peak_learning_rate: float = 5e-3):
-    """Train chapter 05's improved CNN as the judge of generated digits (chapters 07 and 08d).
-
-    Adam with the one-cycle schedule of chapter 05; one epoch on the full MNIST reaches about 0.99.
-    ``x_train``: (N, 28, 28, 1) floats in [0, 1]; ``y_train``: N labels. Returns the trained model.
-    """
-    from course_lib import models
-
-    x_train = np.asarray(x_train, dtype="float32")
-    if x_train.ndim != 4 or x_train.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"x_train should have shape (N, 28, 28, 1), got {x_train.shape}")
-    if len(y_train) != len(x_train):
-        raise ValueError(f"y_train should hold one label per image ({len(x_train)}), got {len(y_train)}")
-    epochs, batch_size = _positive_int(epochs, "epochs"), _positive_int(batch_size, "batch_size")
-    steps = max(2, epochs * math.ceil(len(x_train) / batch_size))
-    classifier = models.build_improved_cnn()
-    classifier.compile(optimizer=keras.optimizers.Adam(models.one_cycle_schedule(peak_learning_rate, steps)),
-                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    classifier.fit(x_train, np.asarray(y_train), batch_size=batch_size, epochs=epochs, verbose=0)
-    return classifier
-
-
-def _probabilities(classifier, images):
-    if not callable(getattr(classifier, "predict", None)):
-        raise TypeError(f"classifier should be a Keras model with predict(), got {type(classifier).__name__}")
-    images = np.asarray(images, dtype="float32")
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"images should be a non-empty batch (N, 28, 28[, 1]), got shape {images.shape}")
-    return np.asarray(classifier.predict(images, batch_size=1000, verbose=0))
-
-
-def sample_quality(classifier, images, threshold: float = 0.9) -> dict:
-    """How convincing and how varied a batch of digits is, in a classifier's eyes (chapter 07).
-
-    Returns ``confident_share`` (share of images whose top class has probability ≥ ``threshold``:
-    does it look like some digit?), ``class_shares`` (share predicted as each class: all ten drawn?)
-    and ``min_class_share`` (the rarest class's share; near 0 means mode collapse, about 0.09–0.11
-    for real MNIST).
-    """
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold should be in (0, 1), got {threshold!r}")
-    probabilities = _probabilities(classifier, images)
-    predicted = probabilities.argmax(axis=1)
-    shares = np.bincount(predicted, minlength=probabilities.shape[1]) / len(predicted)
-    return {
-        "confident_share": float(np.mean(probabilities.max(axis=1) >= threshold)),
-        "class_shares": shares,
-        "min_class_share": float(shares.min()),
-    }
-
-
-def class_agreement(classifier, images, labels) -> float:
-    """Share of images the classifier assigns to the class they were asked to show (chapter 08d)."""
-    probabilities = _probabilities(classifier, images)
-    labels = np.asarray(labels).reshape(-1)
-    if labels.shape != (len(probabilities),):
-        raise ValueError(f"labels should hold one class per image ({len(probabilities)}), got shape {labels.shape}")
-    return float(np.mean(probabilities.argmax(axis=1) == labels))

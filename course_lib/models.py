@@ -2,14 +2,18 @@
 
 Chapter 05 writes both models out cell by cell, trains them, and asserts that its versions and the
 copies here agree (same layers, same parameter count, same outputs with the same weights). Later
-chapters call the copies instead of repeating the cells.
+chapters call the copies instead of repeating the cells; ``train_digit_classifier`` is chapter 05's
+improved recipe in one call, the judge of generated digits in chapters 07 and 08d.
 """
 from __future__ import annotations
 
-import keras
-from keras import layers
+import math
 
 from course_lib import _validate
+
+import keras
+import numpy as np
+from keras import layers
 
 ARTICLE_CNN_PARAMS = 93_322  # 320 + 18,496 + 36,928 + 36,928 + 650, counted in chapter 04
 
@@ -99,6 +103,24 @@ def one_cycle_schedule(peak_learning_rate: float, total_steps: int, warmup_fract
     )
 
 
-# The GAN models (chapters 06–08d) live in course_lib.gan, beside their callbacks and tools; they are
-# re-exported here so that every model the course trains can be found from one module.
-from course_lib.gan import GAN, build_discriminator, build_generator  # noqa: E402,F401
+def train_digit_classifier(x_train, y_train, epochs: int = 1, batch_size: int = 128,
+                           peak_learning_rate: float = 5e-3) -> keras.Model:
+    """Chapter 05's improved recipe, as the judge of generated digits (chapters 07 and 08d).
+
+    ``build_improved_cnn`` trained with Adam on ``one_cycle_schedule``: one epoch on the full MNIST
+    reaches about 0.99. ``x_train``: (N, 28, 28, 1) floats in [0, 1]; ``y_train``: N labels.
+    Returns the trained model.
+    """
+    x_train = np.asarray(x_train, dtype="float32")
+    if x_train.ndim != 4 or x_train.shape[1:] != (28, 28, 1):
+        raise ValueError(f"x_train should have shape (N, 28, 28, 1), got {x_train.shape}")
+    if len(y_train) != len(x_train):
+        raise ValueError(f"y_train should hold one label per image ({len(x_train)}), got {len(y_train)}")
+    epochs = _validate.positive_int(epochs, "epochs")
+    batch_size = _validate.positive_int(batch_size, "batch_size")
+    steps = max(2, epochs * math.ceil(len(x_train) / batch_size))
+    classifier = build_improved_cnn()
+    classifier.compile(optimizer=keras.optimizers.Adam(one_cycle_schedule(peak_learning_rate, steps)),
+                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    classifier.fit(x_train, np.asarray(y_train), batch_size=batch_size, epochs=epochs, verbose=0)
+    return classifier

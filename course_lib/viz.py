@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from course_lib import _validate
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,7 +27,8 @@ def _as_image_batch(images, name="images"):
         images = images[..., 0]
     if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (3, 4)):
         raise ValueError(
-            f"{name} should be a batch shaped (N, H, W), (N, H, W, 1) or (N, H, W, 3), got shape {images.shape}"
+            f"{name} should be a batch shaped (N, H, W), (N, H, W, 1) or (N, H, W, 3), "
+            f"got shape {images.shape}"
         )
     return images
 
@@ -69,12 +72,36 @@ def show_images(images, labels=None, predictions=None, ncols: int = 10, title: s
     return figure
 
 
+def image_grid(images, ncols: int = 8, pad: int = 1) -> np.ndarray:
+    """Tile a batch (N, H, W[, 1]) into one 2-D array, ``ncols`` images per row (chapter 07).
+
+    White lines ``pad`` pixels wide separate the images. It returns the picture rather than a
+    figure, so that a callback can keep one per epoch (``gan.SampleGrid``) and draw it later.
+    """
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError("images should be a non-empty batch shaped (N, H, W) or (N, H, W, 1), "
+                         f"got {images.shape}")
+    ncols = min(_validate.positive_int(ncols, "ncols"), len(images))
+    pad = _validate.positive_int(pad, "pad", minimum=0)
+    nrows = math.ceil(len(images) / ncols)
+    height, width = images.shape[1:]
+    grid = np.ones((nrows * (height + pad) - pad, ncols * (width + pad) - pad), dtype="float32")
+    for index, image in enumerate(images):
+        top, left = (index // ncols) * (height + pad), (index % ncols) * (width + pad)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
 def _history_dict(history):
     if hasattr(history, "history"):
         history = history.history
     if not isinstance(history, dict) or not history:
         raise TypeError(
-            f"history should be what model.fit returns or a dict of metric lists, got {type(history).__name__}"
+            "history should be what model.fit returns or a dict of metric lists, "
+            f"got {type(history).__name__}"
         )
     return history
 
@@ -149,7 +176,8 @@ def worst_mistakes(probabilities, y_true, count: int = 10):
     y_true = np.asarray(y_true).astype(int)
     if probabilities.ndim != 2 or len(probabilities) != len(y_true):
         raise ValueError(
-            f"probabilities should be (N, classes) with N = len(y_true) = {len(y_true)}, got shape {probabilities.shape}"
+            f"probabilities should be (N, classes) with N = len(y_true) = {len(y_true)}, "
+            f"got shape {probabilities.shape}"
         )
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
@@ -201,7 +229,8 @@ def _choose_layers(model, layers):
     for item in layers:
         if isinstance(item, str):
             if item not in by_name:
-                raise ValueError(f"layer {item!r} is not a convolutional layer of {model.name!r}; choose from {sorted(by_name)}")
+                raise ValueError(f"layer {item!r} is not a convolutional layer of {model.name!r}; "
+                                 f"choose from {sorted(by_name)}")
             chosen.append(by_name[item])
         elif isinstance(item, keras.layers.Layer) and item in available:
             chosen.append(item)
@@ -232,7 +261,8 @@ def feature_maps(model: keras.Model, image, layers=None) -> dict:
     if image.shape != expected and image.shape + (1,) == expected:
         image = image[..., np.newaxis]
     if image.shape != expected:
-        raise ValueError(f"image should have the model's input shape {expected} (no batch axis), got {image.shape}")
+        raise ValueError(f"image should have the model's input shape {expected} (no batch axis), "
+                         f"got {image.shape}")
     probe = keras.Model(inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in chosen])
     outputs = probe(image[np.newaxis], training=False)
     if not isinstance(outputs, (list, tuple)):
@@ -285,7 +315,8 @@ def show_kernels(layer, input_channel: int = 0, max_kernels: int = 32, size: flo
         axis.axis("off")
         if index < count:
             axis.imshow(kernels[..., index], cmap="RdBu_r", vmin=-limit, vmax=limit)
-    figure.suptitle(f"{layer.name}: {count} kernels {kernel.shape[0]}×{kernel.shape[1]} (input channel {input_channel})")
+    figure.suptitle(f"{layer.name}: {count} kernels {kernel.shape[0]}×{kernel.shape[1]} "
+                    f"(input channel {input_channel})")
     figure.tight_layout()
     return figure
 
@@ -336,6 +367,7 @@ class Table:
         import html
 
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in self._cells())
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+                       for row in self._cells())
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -1,16 +1,18 @@
-"""Interactive explorers for JupyterLab: the kernel editor (chapter 02) and pooling (chapter 03).
+"""Interactive explorers for JupyterLab: the kernel editor (chapter 02), pooling (chapter 03) and a
+generator's latent space (chapter 07).
 
 Each explorer is split in two: a pure function that computes what is shown (``filter_image``,
-``pool_image``), which tests and notebook cells call directly, and a small class that wraps it in
-ipywidgets. The class's ``update(...)`` method takes the same values the controls hold, recomputes,
-redraws when the widget is on screen, and returns what it computed, so a notebook cell can drive it
-without a browser (widgets are never rendered under nbval).
+``pool_image``, ``explore_latent``), which tests and notebook cells call directly, and a small class
+that wraps it in ipywidgets. The class's ``update(...)`` method takes the same values the controls
+hold, recomputes, redraws when the widget is on screen, and returns what it computed, so a notebook
+cell can drive it without a browser (widgets are never rendered under nbval).
 """
 from __future__ import annotations
 
-import numpy as np
+from course_lib import _validate, gan, scratch
 
-from course_lib import scratch
+import keras
+import numpy as np
 
 # Classic 3×3 kernels, written as the article's convolution kernels K (conv2d flips them when it slides).
 KERNEL_PRESETS = {
@@ -63,6 +65,36 @@ def pool_image(image, size=2, stride=None, kind: str = "max", padding: str = "va
     return operation(image, size=size, stride=stride, padding=padding)
 
 
+def explore_latent(generator: keras.Model, seed: int = 0, amounts=(), directions=None, label=None):
+    """What the latent explorer shows (chapter 07): returns (z, image).
+
+    z = base noise drawn from ``seed`` + Σ amounts[i] · directions[i]; image = G(z), shape (H, W).
+    ``directions`` defaults to ``gan.latent_directions(latent_dim, len(amounts))``. A conditional
+    generator (inputs ``[z, label]``) also needs ``label``, the digit to draw.
+    """
+    if not isinstance(generator, keras.Model):
+        raise TypeError(f"generator should be a keras.Model, got {type(generator).__name__}")
+    seed = _validate.positive_int(seed, "seed", minimum=0)
+    latent_dim = int(generator.inputs[0].shape[-1])
+    z = np.random.default_rng(seed).normal(size=latent_dim).astype("float32")
+    amounts = np.asarray(amounts, dtype="float32").reshape(-1)
+    if amounts.size:
+        if directions is None:
+            directions = gan.latent_directions(latent_dim, len(amounts))
+        directions = np.asarray(directions, dtype="float32")
+        if directions.shape != (len(amounts), latent_dim):
+            raise ValueError(f"directions should have shape ({len(amounts)}, {latent_dim}) to match amounts, "
+                             f"got {directions.shape}")
+        z = z + amounts @ directions
+    inputs = z[None]
+    if len(generator.inputs) == 2:
+        if label is None:
+            raise ValueError("this generator is conditional: pass label (the digit to draw)")
+        inputs = [inputs, np.array([_validate.positive_int(label, "label", minimum=0)], dtype="int32")]
+    image = keras.ops.convert_to_numpy(generator(inputs, training=False))[0, ..., 0]
+    return z, image
+
+
 def _show(axis, image, title):
     axis.clear()
     axis.imshow(np.squeeze(image), cmap="gray")
@@ -71,7 +103,7 @@ def _show(axis, image, title):
 
 
 class _Explorer:
-    """What both explorers share: the widget is built on first use and shown as a cell's value."""
+    """What the explorers share: the widget is built on first use and shown as a cell's value."""
 
     _widget = None
 
@@ -139,7 +171,8 @@ class KernelEditor(_Explorer):
         for row in self._cells:
             for cell in row:
                 cell.observe(self._on_cell, names="value")
-        self._preset = w.Dropdown(options=["(custom)", *KERNEL_PRESETS], value="(custom)", description="preset")
+        self._preset = w.Dropdown(options=["(custom)", *KERNEL_PRESETS], value="(custom)",
+                                  description="preset")
         self._preset.observe(self._on_preset, names="value")
         self._mode = w.ToggleButtons(options=MODES, value=self.mode)
         self._mode.observe(lambda change: self.update(mode=change["new"]), names="value")
@@ -185,7 +218,8 @@ class PoolingExplorer(_Explorer):
     pooled map; ``explorer.summary()`` gives the shapes and how many values survive.
     """
 
-    def __init__(self, image, size: int = 2, stride: int | None = None, kind: str = "max", padding: str = "valid"):
+    def __init__(self, image, size: int = 2, stride: int | None = None, kind: str = "max",
+                 padding: str = "valid"):
         self.image = np.asarray(image, dtype=float)
         self.size, self.stride, self.kind, self.padding = size, stride, kind, padding
         self.pooled = pool_image(self.image, size, stride, kind, padding)
@@ -216,7 +250,8 @@ class PoolingExplorer(_Explorer):
 
         self._message = w.HTML()
         controls = {
-            "size": w.IntSlider(value=self.size if isinstance(self.size, int) else 2, min=1, max=8, description="size"),
+            "size": w.IntSlider(value=self.size if isinstance(self.size, int) else 2, min=1, max=8,
+                                description="size"),
             "stride": w.IntSlider(value=self.stride or 0, min=0, max=8, description="stride (0 = size)"),
             "kind": w.ToggleButtons(options=POOL_KINDS, value=self.kind),
             "padding": w.ToggleButtons(options=scratch.PADDINGS, value=self.padding),
@@ -246,4 +281,93 @@ class PoolingExplorer(_Explorer):
             _show(axes[1], self.pooled, f"{self.kind} pool → {info['output_shape']}, "
                                         f"{info['kept_fraction']:.0%} of the values")
             figure.tight_layout()
+            plt.show()
+
+
+class LatentExplorer(_Explorer):
+    """Walk through a generator's noise space with a seed slider and ``count`` direction sliders (chapter 07).
+
+    ``explorer = LatentExplorer(model.sampler)`` then ``explorer`` as the last line of a cell shows
+    the controls; ``explorer.update(seed=3, amounts=[2, 0, 0, 0])`` moves them from code and returns
+    the image. ``explorer.z`` and ``explorer.image`` hold the current state, ``explorer.directions``
+    the ``count`` fixed orthonormal directions the sliders move along (``gan.latent_directions``).
+    """
+
+    def __init__(self, generator: keras.Model, count: int = 4, limit: float = 3.0, seed: int = 0, label=None):
+        if not isinstance(generator, keras.Model):
+            raise TypeError(f"generator should be a keras.Model, got {type(generator).__name__}")
+        if not limit > 0:
+            raise ValueError(f"limit should be a positive number (the sliders' range), got {limit!r}")
+        self.generator = generator
+        self.count = _validate.positive_int(count, "count")
+        self.limit = float(limit)
+        self.directions = gan.latent_directions(int(generator.inputs[0].shape[-1]), self.count)
+        self.seed, self.amounts, self.label = seed, np.zeros(self.count), label
+        self.z, self.image = explore_latent(generator, seed, self.amounts, self.directions, label)
+        self._widget = None
+        self._syncing = False
+
+    def update(self, seed: int | None = None, amounts=None, label=None) -> np.ndarray:
+        """Set any of seed, amounts (one per direction) and label, recompute, redraw; returns the image."""
+        seed = self.seed if seed is None else seed
+        amounts = self.amounts if amounts is None else np.asarray(amounts, dtype=float).reshape(-1)
+        if amounts.shape != (self.count,):
+            raise ValueError(f"amounts should hold one number per direction ({self.count}), "
+                             f"got {amounts.shape[0]}")
+        label = self.label if label is None else label
+        # computed before any state changes, so a bad value raises and leaves the explorer as it was
+        self.z, self.image = explore_latent(self.generator, seed, amounts, self.directions, label)
+        self.seed, self.amounts, self.label = seed, amounts, label
+        if self._widget is not None:
+            self._sync_controls()
+            self._draw()
+        return self.image
+
+    # --- the ipywidgets wrapper -----------------------------------------------------------------
+
+    def _build(self):
+        import ipywidgets as w
+
+        self._seed = w.IntSlider(value=self.seed, min=0, max=999, description="seed")
+        self._seed.observe(self._on_change, names="value")
+        self._sliders = [w.FloatSlider(value=float(amount), min=-self.limit, max=self.limit, step=0.1,
+                                       description=f"dir {index + 1}")
+                         for index, amount in enumerate(self.amounts)]
+        for slider in self._sliders:
+            slider.observe(self._on_change, names="value")
+        controls = [self._seed, *self._sliders]
+        self._label = None
+        if len(self.generator.inputs) == 2:
+            self._label = w.BoundedIntText(value=self.label or 0, min=0, max=999, description="label")
+            self._label.observe(self._on_change, names="value")
+            controls.append(self._label)
+        self._output = w.Output()
+        self._widget = w.HBox([w.VBox(controls), self._output])
+        self._draw()
+
+    def _on_change(self, change):
+        if not self._syncing:
+            self.update(seed=self._seed.value, amounts=[slider.value for slider in self._sliders],
+                        label=None if self._label is None else self._label.value)
+
+    def _sync_controls(self):
+        self._syncing = True
+        try:
+            self._seed.value = self.seed
+            for slider, amount in zip(self._sliders, self.amounts):
+                slider.value = float(amount)
+            if self._label is not None and self.label is not None:
+                self._label.value = int(self.label)
+        finally:
+            self._syncing = False
+
+    def _draw(self):
+        import matplotlib.pyplot as plt
+
+        self._output.clear_output(wait=True)
+        with self._output:
+            figure, axis = plt.subplots(figsize=(2.5, 2.5))
+            axis.imshow(self.image, cmap="gray", vmin=0, vmax=1)
+            axis.set_title(f"seed {self.seed}", fontsize=9)
+            axis.axis("off")
             plt.show()

@@ -1,7 +1,7 @@
 """Tests of course_lib.gan (chapters 06, 07, 08d)."""
 import json
 
-from course_lib import gan, scratch
+from course_lib import gan, scratch, train, viz
 
 import keras
 import numpy as np
@@ -155,13 +155,24 @@ def test_sample_grid_and_time_budget():
     model = _small_gan()
     images = np.random.default_rng(4).random((32, 28, 28, 1)).astype("float32")
     grid_callback = gan.SampleGrid(count=6, ncols=3)
-    budget = gan.TimeBudget(seconds=1e-3)
+    budget = train.TimeBudget(seconds=1e-3)
     model.fit(images, batch_size=16, epochs=5, verbose=0, callbacks=[grid_callback, budget])
     assert budget.stopped_early and budget.epochs_run == 1
     assert len(grid_callback.grids) == 1 and grid_callback.grids[0].shape == (2 * 28 + 1, 3 * 28 + 2)
 
 
-def test_interpolation_and_explorer():
+def test_image_grid_tiles_a_batch_with_white_gaps():
+    images = np.stack([np.full((28, 28, 1), value) for value in (0.0, 0.25, 0.5, 0.75, 1.0)])
+    grid = viz.image_grid(images, ncols=3)
+    assert grid.shape == (2 * 28 + 1, 3 * 28 + 2)
+    assert grid[0, 0] == 0.0 and grid[0, 29] == 0.25 and grid[29, 29] == 1.0
+    assert grid[28, 0] == 1.0 and grid[29, 58] == 1.0  # the gap between rows, the empty sixth cell
+    assert viz.image_grid(images[:2], ncols=8).shape == (28, 2 * 28 + 1)  # fewer images than columns
+    with pytest.raises(ValueError, match="non-empty batch"):
+        viz.image_grid(np.zeros((0, 28, 28)))
+
+
+def test_interpolation_and_latent_directions():
     a, b = np.zeros(4), np.array([3.0, 0, 0, 4.0])
     line = gan.interpolate(a, b, steps=5)
     assert line.shape == (5, 4) and np.allclose(line[2], [1.5, 0, 0, 2])
@@ -170,34 +181,12 @@ def test_interpolation_and_explorer():
     assert np.allclose(np.linalg.norm(arc, axis=1), 1.0) and np.allclose(arc[1], [np.sqrt(0.5)] * 2)
     with pytest.raises(ValueError, match="method"):
         gan.interpolate(u, v, method="cubic")
-    model = _small_gan()
-    z0, image0 = gan.explore_latent(model.generator, seed=5)
-    z1, image1 = gan.explore_latent(model.generator, seed=5, amounts=[2.0, 0.0])
-    assert image0.shape == (28, 28)
-    directions = gan.latent_directions(8, 2)
-    assert np.allclose(directions @ directions.T, np.eye(2), atol=1e-6)
-    assert np.allclose(z1 - z0, 2.0 * directions[0], atol=1e-5)
-    assert not np.allclose(image0, image1)
-    box = gan.latent_explorer(model.generator, count=2)
-    assert box.update().shape == (28, 28)
-    box.children[0].children[1].value = 1.5   # move slider "dir 1"
-    assert np.allclose(box.compute(), gan.explore_latent(model.generator, 0, [1.5, 0.0], directions)[1], atol=1e-6)
-
-
-def test_sample_quality_and_agreement_on_a_fake_classifier():
-    class Fixed:
-        def __init__(self, probabilities):
-            self.probabilities = probabilities
-
-        def predict(self, images, **kwargs):
-            return self.probabilities[: len(images)]
-
-    probabilities = np.full((4, 10), 0.01)
-    probabilities[[0, 1, 2, 3], [3, 3, 7, 1]] = [0.91, 0.5, 0.95, 0.9]
-    quality = gan.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28, 1)))
-    assert quality["confident_share"] == 0.75 and quality["min_class_share"] == 0.0
-    assert quality["class_shares"][3] == 0.5
-    assert gan.class_agreement(Fixed(probabilities), np.zeros((4, 28, 28)), [3, 0, 7, 1]) == 0.75
+    with pytest.raises(ValueError, match="steps"):
+        gan.interpolate(u, v, steps=1)
+    directions = gan.latent_directions(8, 3)
+    assert directions.shape == (3, 8) and np.allclose(directions @ directions.T, np.eye(3), atol=1e-6)
+    with pytest.raises(ValueError, match="at most latent_dim"):
+        gan.latent_directions(2, 3)
 
 
 @tensorflow_only
@@ -229,3 +218,46 @@ def test_training_on_another_backend_stops_with_a_plain_message(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     with pytest.raises(NotImplementedError, match="KERAS_BACKEND=tensorflow"):
         model.train_step(None, images)          # JAX's calling convention: (state, data)
+
+
+@tensorflow_only
+def test_checkpoint_holds_the_random_state_so_a_restored_gan_takes_the_same_next_step(tmp_path):
+    # Keras's save_weights stores variables of layers and optimizers, not SeedGenerator states; GAN adds
+    # them (its noise generator, then the discriminator's Dropout), so that resuming is exact.
+    images = np.random.default_rng(5).random((48, 28, 28, 1)).astype("float32")
+    model = _small_gan(seed=0)
+    model.fit(images, batch_size=16, epochs=1, verbose=0, callbacks=[gan.GANCheckpoint(tmp_path)])
+    saved = [np.asarray(state) for state in model.random_states()]
+    assert len(saved) == 2                  # the noise z and the discriminator's Dropout
+    assert saved[0].tolist() == [0, 6]      # seed 0; two draws of z per step, three steps
+    assert saved[1][1] == 9                 # three dropout masks per step (D on real, fake, fake)
+
+    keras.utils.set_random_seed(1)          # other initial weights, another dropout seed, another noise seed
+    fresh = gan.GAN(gan.build_generator(8, filters=8), gan.build_discriminator(filters=8), seed=7)
+    fresh.compile()
+    assert not any(np.array_equal(a, b) for a, b in zip(saved, fresh.random_states()))
+    gan.restore_checkpoint(fresh, tmp_path)
+    for a, b in zip(saved, fresh.random_states()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+
+    batch = images[:16]
+    for each in (model, fresh):
+        each.reset_metrics()
+    losses = model.train_on_batch(batch, return_dict=True)
+    fresh_losses = fresh.train_on_batch(batch, return_dict=True)
+    for key in ("d_loss", "g_loss"):
+        assert np.isclose(losses[key], fresh_losses[key], rtol=0, atol=1e-6)
+    for a, b in zip(_weights(model), _weights(fresh)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+@tensorflow_only
+def test_loading_a_checkpoint_into_a_gan_with_other_random_generators_says_why(tmp_path):
+    model = _small_gan()
+    gan.save_checkpoint(model, tmp_path, epoch=0)
+    without_dropout = gan.GAN(gan.build_generator(8, filters=8),
+                              gan.build_discriminator(filters=8, dropout=0.0))
+    without_dropout.compile()
+    assert len(without_dropout.random_states()) == 1
+    with pytest.raises(ValueError, match="random-number state"):
+        gan.restore_checkpoint(without_dropout, tmp_path)

@@ -1,12 +1,13 @@
-"""The explorers of chapters 02 and 03: their compute functions, and the widgets driven from code."""
+"""The explorers of chapters 02, 03 and 07: their compute functions, and the widgets driven from code."""
 import matplotlib
 
 matplotlib.use("Agg")
 
+from course_lib import gan, scratch, widgets  # noqa: E402
+
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-from course_lib import scratch, widgets  # noqa: E402
 
 
 @pytest.fixture
@@ -18,7 +19,8 @@ def test_presets_are_centred_and_named():
     assert widgets.preset("identity")[1, 1] == 1 and widgets.preset("identity").sum() == 1
     five = widgets.preset("sharpen", 5)
     assert five.shape == (5, 5) and five[2, 2] == 5 and five[0].sum() == 0
-    assert np.isclose(widgets.preset("box blur").sum(), 1) and np.isclose(widgets.preset("gaussian blur").sum(), 1)
+    assert np.isclose(widgets.preset("box blur").sum(), 1)
+    assert np.isclose(widgets.preset("gaussian blur").sum(), 1)
     with pytest.raises(ValueError, match="preset should be one of"):
         widgets.preset("nope")
     with pytest.raises(ValueError, match="odd int"):
@@ -65,9 +67,73 @@ def test_pooling_explorer(image):
     assert explorer.summary() == {"input_shape": (12, 15), "output_shape": (4, 5), "kept_fraction": 20 / 180}
     assert explorer.update(stride=1).shape == (10, 13)
     assert explorer.update(stride=0).shape == (4, 5)  # 0 means "the same as size"
-    np.testing.assert_allclose(widgets.pool_image(image, 2, 1, "max", "same"), scratch.max_pool2d(image, 2, 1, "same"))
-    explorer.widget
+    np.testing.assert_allclose(widgets.pool_image(image, 2, 1, "max", "same"),
+                               scratch.max_pool2d(image, 2, 1, "same"))
+    assert explorer.widget is not None  # builds the controls
     explorer._on_change("size", 20)  # larger than the image: shown as a message, state unchanged
     assert "larger than the input" in explorer._message.value and explorer.size == 3
     with pytest.raises(ValueError, match="kind should be"):
         widgets.pool_image(image, kind="min")
+
+
+# --- the latent explorer (chapter 07) ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def generator():
+    keras.utils.set_random_seed(0)
+    return gan.build_generator(8, filters=8)
+
+
+def test_explore_latent_moves_z_along_the_directions(generator):
+    z0, image0 = widgets.explore_latent(generator, seed=5)
+    z1, image1 = widgets.explore_latent(generator, seed=5, amounts=[2.0, 0.0])
+    directions = gan.latent_directions(8, 2)       # the default directions for two amounts
+    assert image0.shape == (28, 28) and z0.shape == (8,)
+    np.testing.assert_allclose(z0, np.random.default_rng(5).normal(size=8), atol=1e-6)
+    np.testing.assert_allclose(z1 - z0, 2.0 * directions[0], atol=1e-5)
+    np.testing.assert_allclose(image0, np.asarray(generator(z0[None], training=False))[0, ..., 0], atol=1e-6)
+    assert not np.allclose(image0, image1)
+    with pytest.raises(ValueError, match=r"directions should have shape \(2, 8\)"):
+        widgets.explore_latent(generator, amounts=[1.0, 0.0], directions=np.eye(8)[:3])
+    with pytest.raises(ValueError, match="seed"):
+        widgets.explore_latent(generator, seed=-1)
+    with pytest.raises(TypeError, match="keras.Model"):
+        widgets.explore_latent("not a model")
+
+
+def test_latent_explorer_update_from_code_and_from_its_sliders(generator):
+    explorer = widgets.LatentExplorer(generator, count=2)
+    np.testing.assert_allclose(explorer.image, widgets.explore_latent(generator, seed=0)[1], atol=1e-6)
+    moved = explorer.update(seed=3, amounts=[1.5, 0.0])
+    expected = widgets.explore_latent(generator, 3, [1.5, 0.0], explorer.directions)
+    np.testing.assert_allclose(moved, expected[1], atol=1e-6)
+    np.testing.assert_allclose(explorer.z, expected[0], atol=1e-6)
+    assert explorer.seed == 3 and explorer.image is moved
+
+    assert explorer.widget is explorer.widget   # built once; the controls show the current state
+    assert explorer._seed.value == 3 and explorer._sliders[0].value == 1.5
+    explorer._sliders[1].value = -2.0           # a learner moves slider "dir 2"
+    np.testing.assert_allclose(explorer.amounts, [1.5, -2.0])
+    _, expected_image = widgets.explore_latent(generator, 3, [1.5, -2.0], explorer.directions)
+    np.testing.assert_allclose(explorer.image, expected_image, atol=1e-6)
+    explorer.update(seed=4)                     # from code again: the slider follows
+    assert explorer._seed.value == 4 and explorer._sliders[1].value == -2.0
+
+    with pytest.raises(ValueError, match="one number per direction"):
+        explorer.update(amounts=[1.0])
+    assert explorer.seed == 4 and explorer.amounts.tolist() == [1.5, -2.0]   # unchanged by the error
+    with pytest.raises(ValueError, match="limit"):
+        widgets.LatentExplorer(generator, limit=0)
+
+
+def test_latent_explorer_on_a_conditional_generator():
+    conditional = gan.build_generator(8, num_classes=10, filters=8)
+    with pytest.raises(ValueError, match="label"):
+        widgets.LatentExplorer(conditional)
+    explorer = widgets.LatentExplorer(conditional, label=3)
+    three = explorer.image
+    seven = explorer.update(label=7)
+    assert explorer.label == 7 and not np.allclose(three, seven)
+    assert explorer.widget is not None
+    explorer._label.value = 3                   # the label box drives it too
+    np.testing.assert_allclose(explorer.image, three, atol=1e-6)
