@@ -2,28 +2,9 @@
 from __future__ import annotations
 
 from course_lib import scratch
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close
+from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_number_cases
 
 import numpy as np
-
-
-def expect_number_cases(function, cases, reference, name: str, hint_for=None):
-    """Call ``function(*case)`` for every case and compare with ``reference(*case)``.
-
-    ``hint_for(case, got, expected)`` may return a more specific hint for a wrong number. Shared by
-    the checkers of chapters 01–04 whose answers are numbers (sizes, counts, bytes).
-    """
-    for case in cases:
-        expected = reference(*case)
-        got = call(function, *case)
-        if isinstance(got, (list, tuple, np.ndarray)) and np.size(got) == 1:
-            got = np.asarray(got).item()
-        if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
-            raise Hint(f"{name}{case} should return a number, got {type(got).__name__} {got!r}")
-        if got != expected:
-            specific = hint_for(case, got, expected) if hint_for else ""
-            raise Hint(f"{name}{case} returned {got}, expected {expected}."
-                       + (f" {specific}" if specific else ""))
 
 
 @checker("conv2d_loop: the article's convolution with loops")

@@ -143,3 +143,22 @@ def uint8_test_images(shape, seed: int = 0) -> np.ndarray:
     images = np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
     images.reshape(-1)[:2] = (0, 255)
     return images
+
+
+def expect_number_cases(function, cases, reference, name: str, hint_for=None):
+    """Call ``function(*case)`` for every case and compare with ``reference(*case)``.
+
+    ``hint_for(case, got, expected)`` may return a more specific hint for a wrong number. Shared by
+    the checkers of chapters 01–04 whose answers are numbers (sizes, counts, bytes).
+    """
+    for case in cases:
+        expected = reference(*case)
+        got = call(function, *case)
+        if isinstance(got, (list, tuple, np.ndarray)) and np.size(got) == 1:
+            got = np.asarray(got).item()
+        if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+            raise Hint(f"{name}{case} should return a number, got {type(got).__name__} {got!r}")
+        if got != expected:
+            specific = hint_for(case, got, expected) if hint_for else ""
+            raise Hint(f"{name}{case} returned {got}, expected {expected}."
+                       + (f" {specific}" if specific else ""))

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from course_lib import scratch
-from course_lib.checks.convolution import expect_number_cases
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_close,
+    expect_equal_number,
+    expect_number_cases,
+)
 
 import numpy as np
 

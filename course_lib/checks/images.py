@@ -1,8 +1,15 @@
 """Checkers for chapter 01 (images as data): pixel scaling, grayscale conversion, dataset sizes."""
 from __future__ import annotations
 
-from course_lib.checks.convolution import expect_number_cases
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, uint8_test_images
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_close,
+    expect_number_cases,
+    uint8_test_images,
+)
 
 import numpy as np
 

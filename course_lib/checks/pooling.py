@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from course_lib import scratch
-from course_lib.checks.convolution import expect_number_cases
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close
+from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_number_cases
 
 import numpy as np
 
