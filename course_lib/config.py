@@ -61,12 +61,29 @@ def pick(full, fast):
     return fast if is_fast() else full
 
 
-def seed_everything(seed: int = 0) -> None:
+def course_seed() -> int:
+    """The run's random seed: ``COURSE_SEED`` (a non-negative int), 0 when it is unset.
+
+    ``bench/chapters.py`` runs each chapter with several seeds through this variable, to show that
+    a chapter's results hold on any seed, not only on the one that was measured first.
+    """
+    value = os.environ.get("COURSE_SEED", "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"environment variable COURSE_SEED should be a non-negative int, got {value!r}")
+    return int(value)
+
+
+def seed_everything(seed: int | None = None) -> None:
     """Seed Python, NumPy and the Keras backend so that a run can be repeated.
 
-    On a GPU some kernels stay non-deterministic, so results agree closely rather than
+    ``seed=None`` (what the chapters pass) takes ``course_seed()``: 0 unless ``COURSE_SEED`` says
+    otherwise. On a GPU some kernels stay non-deterministic, so results agree closely rather than
     bit for bit. Returns nothing, so a notebook cell that ends with it shows no stray output.
     """
+    if seed is None:
+        seed = course_seed()
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed should be a non-negative int, got {seed!r}")
     seed = int(seed)

@@ -31,3 +31,19 @@ def test_seed_everything_repeats_numpy_and_keras():
         config.seed_everything(-1)
     with pytest.raises(ValueError, match="non-negative int"):
         config.seed_everything("0")
+
+
+def test_course_seed_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("COURSE_SEED", raising=False)
+    assert config.course_seed() == 0
+    monkeypatch.setenv("COURSE_SEED", "2")
+    assert config.course_seed() == 2
+    config.seed_everything()
+    from_env = np.random.rand(3)
+    config.seed_everything(2)
+    assert np.array_equal(from_env, np.random.rand(3)), "seed_everything() uses COURSE_SEED"
+    config.seed_everything(1)
+    assert not np.array_equal(from_env, np.random.rand(3))
+    monkeypatch.setenv("COURSE_SEED", "one")
+    with pytest.raises(ValueError, match="COURSE_SEED should be a non-negative int, got 'one'"):
+        config.course_seed()

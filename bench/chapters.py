@@ -1,0 +1,275 @@
+"""Run chapters in full mode with several seeds and write RESULTS.md: do the chapters' results hold?
+
+    COURSE_DATA_DIR=../shared/data python bench/chapters.py                      # every chapter, seeds 0 1 2
+    COURSE_DATA_DIR=../shared/data python bench/chapters.py --chapters 05 08c --seeds 0 1 2
+    python bench/chapters.py --report                                            # only rewrite RESULTS.md
+
+Each (chapter, seed) pair runs in a fresh Jupyter kernel, top to bottom, in full mode, with
+``COURSE_SEED`` set to the seed (``config.seed_everything()`` and every chapter honour it). The
+notebook's own asserts still apply: a pair whose run stops on a failed assert is recorded as
+failed, with the RESULTS it had reached. Each finished pair is saved as
+``bench/results/<chapter>/seed<k>.json``, so an interrupted build resumes where it stopped (a saved
+pair is never run again; delete its file to run it again). RESULTS.md is written from those files:
+per chapter and metric the minimum, median and maximum over the seeds, the target, the wall time,
+and the machine, backend and package versions each run used.
+
+The targets below restate what each chapter asserts in full mode on the full dataset
+(``tests/test_bench_chapters.py`` checks that each named metric is in the chapter's RESULTS and that
+its threshold appears in the chapter's code).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+RESULTS_DIR = ROOT / "bench" / "results"
+REPORT = ROOT / "RESULTS.md"
+
+#: chapter stem → {metric: (comparison, threshold)}; what the chapter asserts in full mode on full data.
+TARGETS: dict[str, dict[str, tuple[str, float]]] = {
+    "01_images_as_data": {"test_accuracy": (">=", 0.97), "train_seconds": ("<", 120)},
+    "02_convolution": {"test_accuracy": (">=", 0.97)},
+    "03_pooling": {"forward_speedup": (">=", 2)},
+    "04_dense_layers": {"article_cnn_test_accuracy": (">=", 0.985), "dense_only_test_accuracy": (">=", 0.97),
+                        "linear_test_accuracy": (">=", 0.90), "templates_matching_their_digit": (">=", 9)},
+    "05_mnist_project": {"article_test_accuracy": (">=", 0.99), "improved_test_accuracy": (">=", 0.992),
+                         "fit_time_ratio": ("<=", 1), "speedup_to_99": (">=", 2)},
+    "06_gan_objective": {"final_d_loss_minus_log4": ("<", 0.05), "d_range_on_data": ("<", 0.3)},
+    "07_dcgan": {"confident_share": (">=", 0.6), "min_class_share": (">=", 0.05),
+                 "classifier_accuracy": (">=", 0.98), "train_seconds": ("<=", 600)},
+    "08a_classification": {"test_accuracy": (">=", 0.90), "fit_seconds": ("<=", 600)},
+    "08b_detection": {"map50": (">=", 0.8), "fit_seconds": ("<=", 600)},
+    "08c_segmentation": {"mean_iou": (">=", 0.7), "fit_seconds": ("<=", 600)},
+    "08d_generation": {"class_agreement": (">=", 0.8), "classifier_accuracy": (">=", 0.98),
+                       "train_seconds": ("<=", 600)},
+    "08e_translation": {"gain_db": (">=", 3.0), "train_seconds": ("<=", 600)},
+}
+#: Targets on two RESULTS at once, computed from a run's RESULTS when the report is written.
+DERIVED = {
+    "05_mnist_project": {
+        # improved recipe's training time over the article's (the chapter asserts improved <= article)
+        "fit_time_ratio": lambda r: r["improved_fit_seconds"] / r["article_fit_seconds"],
+        # how many times sooner the improved recipe reaches 0.99 (met when the article never does)
+        "speedup_to_99": lambda r: (None if r["improved_seconds_to_99"] is None else math.inf
+                                    if r["article_seconds_to_99"] is None
+                                    else r["article_seconds_to_99"] / r["improved_seconds_to_99"]),
+    },
+    "06_gan_objective": {
+        # V = −log 4 at the equilibrium: the discriminator's final loss should be within 0.05 of log 4
+        "final_d_loss_minus_log4": lambda r: abs(r["final_d_loss"] - math.log(4)),
+    },
+}
+SEEDS = (0, 1, 2)
+
+# Appended to the notebook for the run only: hands RESULTS back as one JSON line on stdout.
+REPORT_CELL = """
+import json as _json, numbers as _numbers
+def _plain(value):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, _numbers.Integral):
+        return int(value)
+    if isinstance(value, _numbers.Real):
+        return float(value)
+    return str(value)
+print("COURSE_RESULTS_JSON " + _json.dumps({k: _plain(v) for k, v in RESULTS.items()}))
+"""
+
+
+def met(value, comparison: str, threshold: float) -> bool | None:
+    """Whether ``value`` meets the target; None when there is no number to judge."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return {">=": value >= threshold, ">": value > threshold, "<=": value <= threshold,
+            "<": value < threshold}[comparison]
+
+
+def machine() -> dict:
+    """What a run ran on: CPU, cores, OS, backend and package versions."""
+    import keras
+    import numpy as np
+
+    info = {"machine": platform.machine(), "processor": _cpu_name(), "cores": os.cpu_count(),
+            "os": platform.platform(terse=True), "python": platform.python_version(),
+            "backend": keras.backend.backend(), "keras": keras.__version__, "numpy": np.__version__}
+    if info["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        info["tensorflow"] = tf.__version__
+    return info
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def run_pair(stem: str, seed: int) -> dict:
+    """Execute one chapter in full mode with ``COURSE_SEED=seed`` in a fresh kernel; return the record."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = nbformat.read(CHAPTERS / f"{stem}.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(REPORT_CELL))
+    # the kernel inherits this process's environment
+    os.environ.update({"COURSE_SEED": str(seed), "COURSE_FAST": "0", "COURSE_STRICT": "1",
+                       "MPLBACKEND": "Agg"})
+    client = NotebookClient(notebook, timeout=1800, kernel_name="python3",
+                            resources={"metadata": {"path": str(CHAPTERS)}})
+    code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    status, error, started = "passed", None, time.perf_counter()
+    with client.setup_kernel():
+        for count, index in enumerate(code_cells, start=1):
+            last = index == code_cells[-1]
+            if status == "failed" and not last:
+                continue            # after a failure, only the cell that reports RESULTS still runs
+            cell_start = time.perf_counter()
+            try:
+                client.execute_cell(notebook.cells[index], index)
+            except CellExecutionError as failure:
+                if last:
+                    error = error or "RESULTS was never defined"
+                    break
+                status = "failed"
+                error = f"cell {index}: {failure.ename}: {failure.evalue}"[:500]
+                print(f"  {stem} seed {seed}: {error}", flush=True)
+            seconds = time.perf_counter() - cell_start
+            if seconds > 20:
+                print(f"  {stem} seed {seed}: cell {count}/{len(code_cells)} took {seconds:.0f} s "
+                      f"({time.perf_counter() - started:.0f} s so far)", flush=True)
+    results = None
+    for output in notebook.cells[-1].get("outputs", []):
+        for line in output.get("text", "").splitlines():
+            if line.startswith("COURSE_RESULTS_JSON "):
+                results = json.loads(line.split(" ", 1)[1])
+    return {"chapter": stem, "seed": seed, "status": status, "error": error, "results": results,
+            "wall_seconds": round(time.perf_counter() - started, 1),
+            "data_dir": os.environ.get("COURSE_DATA_DIR", "(bundled samples)"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine()}
+
+
+def with_derived(stem: str, results: dict | None) -> dict:
+    """A run's RESULTS plus the DERIVED metrics of its chapter (None where an input is missing)."""
+    results = dict(results or {})
+    for name, formula in DERIVED.get(stem, {}).items():
+        try:
+            results[name] = formula(results)
+        except (KeyError, TypeError, ZeroDivisionError):
+            results[name] = None
+    return results
+
+
+def load_records(folder: Path = RESULTS_DIR) -> dict[str, list[dict]]:
+    records: dict[str, list[dict]] = {}
+    for path in sorted(folder.glob("*/seed*.json")):
+        record = json.loads(path.read_text())
+        records.setdefault(record["chapter"], []).append(record)
+    return records
+
+
+def _number(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return "—" if value is None else str(value)
+
+
+def write_report(records: dict[str, list[dict]], path: Path | None = REPORT) -> str:
+    """RESULTS.md from the saved runs: one table per chapter, min / median / max over the seeds."""
+    lines = ["# Results of the chapters in full mode, over several seeds", "",
+             "Written by `python bench/chapters.py` from `bench/results/`; do not edit by hand. Each "
+             "chapter ran top to bottom in a fresh kernel in full mode with `COURSE_SEED` set to each "
+             "seed. A target is met when every seed meets it: the minimum for a floor, the maximum for a "
+             "ceiling.", ""]
+    for stem in sorted(records):
+        runs = sorted(records[stem], key=lambda record: record["seed"])
+        seeds = [run["seed"] for run in runs]
+        failed = [f"seed {run['seed']}: {run['error']}" for run in runs if run["status"] != "passed"]
+        walls = ", ".join(f"{run['wall_seconds']:.0f} s" for run in runs)
+        data_dirs = ", ".join(sorted({run["data_dir"] for run in runs}))
+        lines += [f"## {stem}", "", f"Seeds {', '.join(map(str, seeds))}; wall time per run {walls}; "
+                  f"data: {data_dirs}.", ""]
+        if failed:
+            lines += ["**Runs that stopped on a failed assert:** " + "; ".join(failed), ""]
+        lines += ["| metric | target | min | median | max | met on every seed |", "|---|---|---|---|---|---|"]
+        targets = TARGETS.get(stem, {})
+        results = [with_derived(stem, run["results"]) for run in runs]
+        names = list(targets) + sorted({key for result in results for key in result} - set(targets))
+        for name in names:
+            values = [result.get(name) for result in results]
+            numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            target = targets.get(name)
+            verdict = ""
+            if target:
+                judged = [met(v, *target) for v in values]
+                verdict = "yes" if judged and all(judged) else ("no" if any(j is False for j in judged)
+                                                                else "no number")
+            if numbers:
+                low, middle, high = min(numbers), statistics.median(numbers), max(numbers)
+                cells = [_number(low), _number(middle), _number(high)]
+            else:
+                cells = [", ".join(sorted({_number(v) for v in values}))] + ["", ""]
+            target_text = f"{target[0]} {target[1]}" if target else ""
+            lines.append(f"| {name} | {target_text} | {' | '.join(cells)} | {verdict} |")
+        first = runs[0]["machine"]
+        versions = ", ".join(f"{key} {first[key]}" for key in ("python", "keras", "tensorflow", "numpy")
+                             if key in first)
+        lines += ["", f"Machine: {first['processor']}, {first['cores']} cores, {first['os']}; backend "
+                      f"{first['backend']}; {versions}.", ""]
+    text = "\n".join(lines).rstrip() + "\n"
+    if path is not None:
+        path.write_text(text)
+    return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapters", nargs="*", default=None,
+                        help="chapter numbers or stems (default: every chapter with a target)")
+    parser.add_argument("--seeds", nargs="*", type=int, default=list(SEEDS))
+    parser.add_argument("--report", action="store_true", help="only rewrite RESULTS.md from saved runs")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+
+    if not args.report:
+        stems = sorted(TARGETS)
+        if args.chapters:
+            stems = [stem for stem in stems if any(stem.startswith(choice) for choice in args.chapters)]
+            if not stems:
+                parser.error(f"no chapter matches {args.chapters}; chapters: {', '.join(sorted(TARGETS))}")
+        todo = [(stem, seed) for stem in stems for seed in args.seeds
+                if not (RESULTS_DIR / stem / f"seed{seed}.json").exists()]
+        saved = len(stems) * len(args.seeds) - len(todo)
+        print(f"{len(todo)} run(s) to do, {saved} already saved", flush=True)
+        build_start = time.perf_counter()
+        for number, (stem, seed) in enumerate(todo, start=1):
+            print(f"[{number}/{len(todo)}] {stem}, seed {seed} ...", flush=True)
+            record = run_pair(stem, seed)
+            target = RESULTS_DIR / stem / f"seed{seed}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(record, indent=1) + "\n")
+            print(f"[{number}/{len(todo)}] {stem}, seed {seed}: {record['status']} in "
+                  f"{record['wall_seconds']:.0f} s ({time.perf_counter() - build_start:.0f} s since start)",
+                  flush=True)
+    write_report(load_records(RESULTS_DIR), REPORT)
+    print(f"wrote {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""bench/chapters.py: its targets match what the chapters assert; runs are saved, resumed and reported."""
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("bench_chapters", ROOT / "bench" / "chapters.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+def _code(stem: str) -> str:
+    notebook = nbformat.read(ROOT / "chapters" / f"{stem}.ipynb", as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("stem", sorted(bench.TARGETS))
+def test_targets_restate_what_the_chapter_asserts(stem):
+    code = _code(stem)
+    block = code[code.index("RESULTS = {"):]
+    block = block[:block.index("\n}")]                     # the dict literal, up to its closing brace
+    results_keys = set(re.findall(r'"([a-z0-9_]+)":', block))
+    asserts = [line for line in code.splitlines() if "assert" in line]
+    derived = bench.DERIVED.get(stem, {})
+    for metric, (_, threshold) in bench.TARGETS[stem].items():
+        if metric in derived:
+            continue
+        # 04 builds some keys in a comprehension (**{...}); the assert below still names them
+        assert metric in results_keys or "**{" in block, f"{stem}: RESULTS has no {metric!r}"
+        number = f"{threshold:g}" if isinstance(threshold, float) else str(threshold)
+        assert any(f'RESULTS["{metric}"]' in line and number in line for line in asserts), \
+            f"{stem}: no assert line names {metric} with the threshold {number}"
+
+
+def test_derived_targets_are_computed_from_the_results():
+    article = {"article_fit_seconds": 100.0, "improved_fit_seconds": 50.0,
+               "article_seconds_to_99": 80.0, "improved_seconds_to_99": 20.0}
+    derived = bench.with_derived("05_mnist_project", article)
+    assert derived["fit_time_ratio"] == 0.5 and derived["speedup_to_99"] == 4.0
+    never = bench.with_derived("05_mnist_project", {**article, "article_seconds_to_99": None})
+    assert never["speedup_to_99"] == float("inf") and bench.met(never["speedup_to_99"], ">=", 2)
+    missing = bench.with_derived("05_mnist_project", {**article, "improved_seconds_to_99": None})
+    assert missing["speedup_to_99"] is None and bench.met(None, ">=", 2) is None
+    assert bench.with_derived("06_gan_objective", {"final_d_loss": 1.4})["final_d_loss_minus_log4"] < 0.02
+
+
+def test_report_takes_min_median_max_and_judges_every_seed():
+    def record(seed, accuracy, status="passed"):
+        return {"chapter": "08a_classification", "seed": seed, "status": status,
+                "error": None if status == "passed" else "cell 9: AssertionError: ",
+                "results": {"test_accuracy": accuracy, "fit_seconds": 300.0, "data_source": "env"},
+                "wall_seconds": 400.0, "data_dir": "/data", "finished": "", "machine": {
+                    "processor": "a CPU", "cores": 2, "os": "Linux", "backend": "tensorflow",
+                    "python": "3.11", "keras": "3", "numpy": "2"}}
+
+    text = bench.write_report({"08a_classification": [record(2, 0.91), record(0, 0.93), record(1, 0.92)]},
+                              path=None)
+    assert "| test_accuracy | >= 0.9 | 0.91 | 0.92 | 0.93 | yes |" in text
+    assert "| data_source |  | env |  |  |  |" in text
+    assert "Seeds 0, 1, 2; wall time per run 400 s, 400 s, 400 s" in text
+    text = bench.write_report({"08a_classification": [record(0, 0.93), record(1, 0.89, "failed")]}, path=None)
+    assert "| test_accuracy | >= 0.9 | 0.89 | 0.91 | 0.93 | no |" in text
+    assert "seed 1: cell 9: AssertionError" in text
+
+
+NOTEBOOK = """
+import os
+seed = int(os.environ["COURSE_SEED"])
+assert os.environ["COURSE_FAST"] == "0"
+RESULTS = {"score": 0.5 + seed / 10, "seed_seen": seed}
+assert seed != {failing_seed}, "this seed misses the target"
+"""
+
+
+def test_runs_are_saved_resumed_and_reported(tmp_path, monkeypatch):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in
+                                               NOTEBOOK.replace("{failing_seed}", "1").strip().split("\n\n")])
+    nbformat.write(notebook, chapters / "99_probe.ipynb")
+    monkeypatch.setattr(bench, "CHAPTERS", chapters)
+    monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(bench, "REPORT", tmp_path / "RESULTS.md")
+    monkeypatch.setattr(bench, "TARGETS", {"99_probe": {"score": (">=", 0.55)}})
+    for name in ("COURSE_SEED", "COURSE_FAST", "COURSE_STRICT"):
+        monkeypatch.setenv(name, "")   # the runner sets them; monkeypatch restores them afterwards
+
+    assert bench.main(["--chapters", "99", "--seeds", "0", "1"]) == 0
+    saved = {seed: json.loads((tmp_path / "results" / "99_probe" / f"seed{seed}.json").read_text())
+             for seed in (0, 1)}
+    assert saved[0]["status"] == "passed" and saved[0]["results"] == {"score": 0.5, "seed_seen": 0}
+    assert saved[1]["status"] == "failed" and "this seed misses the target" in saved[1]["error"]
+    assert saved[1]["results"] == {"score": 0.6, "seed_seen": 1}, "RESULTS is reported even after a failure"
+    report = (tmp_path / "RESULTS.md").read_text()
+    assert "| score | >= 0.55 | 0.5 | 0.55 | 0.6 | no |" in report
+
+    before = (tmp_path / "results" / "99_probe" / "seed0.json").stat().st_mtime_ns
+    assert bench.main(["--chapters", "99", "--seeds", "0", "1"]) == 0   # nothing left to run
+    assert (tmp_path / "results" / "99_probe" / "seed0.json").stat().st_mtime_ns == before
