@@ -249,3 +249,20 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.elapsed = time.perf_counter() - self._start
+
+    def summary(self) -> str:
+        """One plain sentence for the end of a training cell: did the budget cut training short?
+
+        A slower machine fits fewer epochs into the same budget; the sentence then says so, and
+        what a learner can do about it, instead of leaving a weaker result unexplained.
+        """
+        planned = (self.params or {}).get("epochs")
+        planned_text = f" of the {planned} planned" if planned else ""
+        if not self.stopped_early:
+            return (f"Training ran {self.epochs_run} epoch(s){planned_text} in {self.elapsed:.0f} s, "
+                    f"within the time budget of {self.seconds:.0f} s.")
+        return (f"The time budget of {self.seconds:.0f} s stopped training after {self.epochs_run} epoch(s)"
+                f"{planned_text} ({self.elapsed:.0f} s; the slowest epoch took {self._slowest:.0f} s). "
+                "The results below come from that shorter training: on a slower or busier machine they can "
+                "fall below the chapter's targets. To train longer, raise the budget (or the epochs), resume "
+                "from a checkpoint where the chapter saves one, or run the chapter on a GPU.")

@@ -176,3 +176,22 @@ def test_show_kernels_and_table():
     table = viz.Table([{"a": 1, "b": 0.12345}, {"a": 2, "b": None}], title="t")
     assert "0.1235" in repr(table) and "—" in repr(table) and "<th>a</th>" in table._repr_html_()
     assert "metric" in repr(viz.Table.from_dict({"x": 1}))
+
+
+def test_time_budget_says_whether_it_cut_training_short():
+    x = np.zeros((32, 4), dtype="float32")
+    y = np.zeros((32,), dtype="int64")
+
+    def fit_with(budget):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=[budget])
+        return budget
+
+    cut = fit_with(train.TimeBudget(seconds=1e-3))
+    assert cut.stopped_early and cut.epochs_run == 1
+    assert "stopped training after 1 epoch(s) of the 4 planned" in cut.summary()
+    assert "raise the budget" in cut.summary()
+    whole = fit_with(train.TimeBudget(seconds=600))
+    assert not whole.stopped_early and whole.epochs_run == 4
+    assert whole.summary().startswith("Training ran 4 epoch(s) of the 4 planned")
