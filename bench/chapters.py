@@ -42,7 +42,7 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "03_pooling": {"forward_speedup": (">=", 2)},
     "04_dense_layers": {"article_cnn_test_accuracy": (">=", 0.985), "dense_only_test_accuracy": (">=", 0.97),
                         "linear_test_accuracy": (">=", 0.90), "templates_matching_their_digit": (">=", 9)},
-    "05_mnist_project": {"article_test_accuracy": (">=", 0.99), "improved_test_accuracy": (">=", 0.992),
+    "05_mnist_project": {"article_test_accuracy": (">=", 0.985), "improved_test_accuracy": (">=", 0.992),
                          "fit_time_ratio": ("<=", 1), "speedup_to_99": (">=", 2)},
     "06_gan_objective": {"final_d_loss_minus_log4": ("<", 0.05), "d_range_on_data": ("<", 0.3)},
     "07_dcgan": {"confident_share": (">=", 0.6), "min_class_share": (">=", 0.05),
@@ -96,6 +96,8 @@ def met(value, comparison: str, threshold: float) -> bool | None:
 
 def machine() -> dict:
     """What a run ran on: CPU, cores, OS, backend and package versions."""
+    import course_lib  # noqa: F401  (first: TensorFlow loads without its start-up log lines)
+
     import keras
     import numpy as np
 

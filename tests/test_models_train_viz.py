@@ -1,4 +1,6 @@
 """Model builders, training callbacks and pictures (course_lib.models, train, viz)."""
+import time
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -73,6 +75,20 @@ def test_throughput_counts_images_and_time():
         train.Throughput(batch_size=0)
 
 
+def test_throughput_does_not_count_other_callbacks_work():
+    class Slow(keras.callbacks.Callback):   # stands in for an evaluation between batches
+        def on_train_batch_end(self, batch, logs=None):
+            time.sleep(0.05)
+
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(0.2)
+
+    meter = train.Throughput(batch_size=16)
+    tiny_training([meter, Slow()], epochs=2)      # 4 batches per epoch: 0.4 s of sleep per epoch
+    assert meter.total_seconds > 0.8
+    assert sum(meter.epoch_seconds) < meter.total_seconds - 0.75, (meter.epoch_seconds, meter.total_seconds)
+
+
 def test_evaluate_each_epoch_records_rows_and_target():
     rng = np.random.default_rng(1)
     x_val = rng.random((32, 28, 28, 1)).astype("float32")
@@ -87,6 +103,13 @@ def test_evaluate_each_epoch_records_rows_and_target():
     never = train.EvaluateEachEpoch(x_val, y_val, target=1.01)
     tiny_training([never], epochs=1)
     assert never.seconds_to_target is None
+    quarters = train.EvaluateEachEpoch(x_val, y_val, evaluations_per_epoch=4)
+    tiny_training([quarters], epochs=2, batch_size=4)          # 16 steps per epoch: every 4 steps
+    assert [row[0] for row in quarters.rows] == [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    seconds = [row[1] for row in quarters.rows]
+    assert seconds == sorted(seconds)
+    with pytest.raises(ValueError, match="evaluations_per_epoch should be a positive int"):
+        train.EvaluateEachEpoch(x_val, y_val, evaluations_per_epoch=0)
 
 
 def test_live_plot_records_history_outside_notebooks():
