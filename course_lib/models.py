@@ -105,11 +105,13 @@ def one_cycle_schedule(peak_learning_rate: float, total_steps: int, warmup_fract
 
 def train_digit_classifier(x_train, y_train, epochs: int = 1, batch_size: int = 128,
                            peak_learning_rate: float = 5e-3) -> keras.Model:
-    """Chapter 05's improved recipe, as the judge of generated digits (chapters 07 and 08d).
+    """Chapter 05's improved network and schedule, as the judge of generated digits (chapters 07 and 08d).
 
     ``build_improved_cnn`` trained with Adam on ``one_cycle_schedule``: one epoch on the full MNIST
-    reaches about 0.99. ``x_train``: (N, 28, 28, 1) floats in [0, 1]; ``y_train``: N labels.
-    Returns the trained model.
+    reaches about 0.99, three about 0.993. The defaults (batch 128, peak 5e-3) are the settings 07
+    and 08d were measured with, chapter 05's first choice; chapter 05 now trains at batch 256 and
+    peak 1e-2, which reaches the same accuracy a little sooner. ``x_train``: (N, 28, 28, 1) floats in
+    [0, 1]; ``y_train``: N labels. Returns the trained model.
     """
     x_train = np.asarray(x_train, dtype="float32")
     if x_train.ndim != 4 or x_train.shape[1:] != (28, 28, 1):
