@@ -1,4 +1,4 @@
-"""NumPy reference versions of the operations the course teaches (chapters 02–04 and 06).
+"""NumPy reference versions of the operations the course teaches (chapters 02–04, 06 and 09a).
 
 Each function follows the source article's formula, and each is checked against the matching
 Keras layer in its chapter and in ``tests/test_scratch.py``.
@@ -178,6 +178,77 @@ def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
     """Parameters of a Dense layer: W has n_out·n_in entries, b has n_out (chapter 04)."""
     _positive_ints(n_in=n_in, n_out=n_out)
     return int(n_in * n_out + (n_out if bias else 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Depthwise and depthwise-separable convolution (chapter 09a, the FAQ's lightweight models)
+# ---------------------------------------------------------------------------------------------
+
+def depthwise_conv2d(x, k, stride=1, padding="valid") -> np.ndarray:
+    """Depthwise convolution: each input channel filtered on its own by M kernels (chapter 09a).
+
+    ``x`` (H, W, C); ``k`` (kh, kw, C, M), Keras's ``DepthwiseConv2D`` kernel layout with
+    ``depth_multiplier=M``. Output channel c·M + m is channel c correlated with ``k[:, :, c, m]``,
+    so the result is (H', W', C·M), channels grouped by input channel as Keras orders them. No
+    channel mixing: that is the pointwise step's job in ``separable_conv2d``.
+    """
+    x = _float_array(x, "x")
+    k = _float_array(k, "k")
+    stride = _pair(stride, "stride")
+    padding = _padding(padding)
+    if x.ndim != 3:
+        raise ValueError(f"x should be a feature map (H, W, C), got shape {x.shape}")
+    if k.ndim != 4:
+        raise ValueError(f"k should be a depthwise kernel (kh, kw, C, M), got shape {k.shape}")
+    if min(x.shape) == 0 or min(k.shape) == 0:
+        raise ValueError(f"x and k should not be empty, got shapes {x.shape} and {k.shape}")
+    if k.shape[2] != x.shape[2]:
+        raise ValueError(
+            f"k expects {k.shape[2]} input channels (its shape is {k.shape} = (kh, kw, C, M)) but x has "
+            f"{x.shape[2]} (shape {x.shape}); the third axis of k must equal the channels of x"
+        )
+    windows = _windows(x, k.shape[:2], stride, padding, 0.0)  # (H', W', C, kh, kw)
+    out = np.einsum("ijcab,abcm->ijcm", windows, k)
+    return out.reshape(out.shape[0], out.shape[1], -1)
+
+
+def separable_conv2d(x, depthwise, pointwise, stride=1, padding="valid") -> np.ndarray:
+    """Depthwise-separable convolution: a depthwise step, then a 1×1 convolution (chapter 09a).
+
+    ``depthwise`` (kh, kw, C, M) filters each channel in space; ``pointwise`` (1, 1, C·M, C_out)
+    mixes the channels at each pixel. Equal to Keras's ``SeparableConv2D(use_bias=False)`` holding
+    these two kernels; stride and padding belong to the depthwise step.
+    """
+    pointwise = _float_array(pointwise, "pointwise")
+    spatial = depthwise_conv2d(x, depthwise, stride=stride, padding=padding)
+    if pointwise.ndim != 4 or pointwise.shape[:2] != (1, 1):
+        raise ValueError(f"pointwise should be a 1×1 kernel (1, 1, C·M, C_out), got shape {pointwise.shape}")
+    if pointwise.shape[2] != spatial.shape[2]:
+        raise ValueError(
+            f"pointwise expects {pointwise.shape[2]} input channels but the depthwise step gives C·M = "
+            f"{spatial.shape[2]}; pointwise should be (1, 1, {spatial.shape[2]}, C_out)"
+        )
+    return np.tensordot(spatial, pointwise[0, 0], axes=([2], [0]))
+
+
+def depthwise_separable_params(kh: int, kw: int, c_in: int, c_out: int, depth_multiplier: int = 1,
+                               bias: bool = True) -> int:
+    """Parameters of a SeparableConv2D layer: kh·kw·C·M depthwise + C·M·C_out pointwise (+ C_out bias)."""
+    _positive_ints(kh=kh, kw=kw, c_in=c_in, c_out=c_out, depth_multiplier=depth_multiplier)
+    return int(kh * kw * c_in * depth_multiplier + c_in * depth_multiplier * c_out + (c_out if bias else 0))
+
+
+def depthwise_separable_multiply_adds(out_height: int, out_width: int, kh: int, kw: int, c_in: int,
+                                      c_out: int, depth_multiplier: int = 1) -> int:
+    """Multiply-adds of a separable layer: H'·W'·(kh·kw·C·M + C·M·C_out).
+
+    Divided by a standard convolution's H'·W'·kh·kw·C·C_out (with M = 1) this is 1/C_out + 1/(kh·kw):
+    the saving MobileNet is built on, about 8 to 9 times for 3×3 kernels and many channels.
+    """
+    _positive_ints(out_height=out_height, out_width=out_width, kh=kh, kw=kw, c_in=c_in, c_out=c_out,
+                   depth_multiplier=depth_multiplier)
+    per_pixel = kh * kw * c_in * depth_multiplier + c_in * depth_multiplier * c_out
+    return int(out_height * out_width * per_pixel)
 
 
 # ---------------------------------------------------------------------------------------------
