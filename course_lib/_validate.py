@@ -63,3 +63,36 @@ def fraction(value, name: str, *, low: float = 0.0, high: float = 1.0, include_h
     if not inside:
         raise ValueError(f"{name} should be in [{low}, {high}{']' if include_high else ')'}, got {value!r}")
     return float(value)
+
+
+def image_batch(value, name: str = "images", unit_range: bool = False) -> np.ndarray:
+    """A non-empty batch of images shaped (N, H, W, C), of finite real numbers, as float32.
+
+    With ``unit_range`` the values must also lie in [0, 1], the range every course model is fed.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"{name} should be a float array shaped (N, H, W, C), got dtype {array.dtype}")
+    if array.ndim != 4 or 0 in array.shape:
+        raise ValueError(f"{name} should be a float array shaped (N, H, W, C) with no empty axis, "
+                         f"got shape {array.shape}")
+    array = array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} should hold finite numbers, got NaN or infinity")
+    if unit_range and (array.min() < 0 or array.max() > 1):
+        raise ValueError(f"{name} should lie in [0, 1], got values in [{array.min()}, {array.max()}]")
+    return array
+
+
+def class_labels(value, name: str, count: int, num_classes: int) -> np.ndarray:
+    """``count`` class indices, each in [0, num_classes), as an int64 array of shape (count,)."""
+    array = np.asarray(value)
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise ValueError(f"{name} should be {count} ints (one per image), got "
+                         f"{'dtype ' + str(array.dtype) if array.ndim == 1 else 'shape ' + str(array.shape)}")
+    if len(array) != count:
+        raise ValueError(f"{name} should have one entry per image ({count}), got {len(array)}")
+    if count and (array.min() < 0 or array.max() >= num_classes):
+        raise ValueError(f"{name} should lie in [0, {num_classes}) (the model's classes), "
+                         f"got values in [{array.min()}, {array.max()}]")
+    return array.astype(np.int64)
