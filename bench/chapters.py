@@ -53,6 +53,14 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "08d_generation": {"class_agreement": (">=", 0.8), "classifier_accuracy": (">=", 0.98),
                        "train_seconds": ("<=", 600)},
     "08e_translation": {"gain_db": (">=", 3.0), "train_seconds": ("<=", 600)},
+    "09a_little_data_small_models": {"aug_gain_small": (">=", 0.01), "transfer_gain": (">=", 0.05),
+                                     "separable_conv_param_ratio": ("<=", 0.2),
+                                     "separable_accuracy_drop": ("<=", 0.01)},
+    "09b_interpretability_adversarial": {"deletion_gap": (">=", 0.05),
+                                         "randomisation_rank_correlation": ("<=", 0.5),
+                                         "ig_completeness_error": ("<=", 0.05),
+                                         "robust_pgd_accuracy_eps_0_1": (">=", 0.85),
+                                         "robust_clean_accuracy": (">=", 0.97)},
 }
 #: Targets on two RESULTS at once, computed from a run's RESULTS when the report is written.
 DERIVED = {

@@ -8,8 +8,9 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``models``       the article's CNN, the improved CNN and its training recipe (the judge of 07 and 08d)
 ``train``        device report, mixed precision, live plot, throughput and time-budget callbacks
 ``viz``          image grids (figures and arrays), curves, confusion matrix, mistakes, feature maps, kernels
-``scratch``      NumPy reference versions of convolution, pooling, dense, softmax, the GAN value
-``widgets``      the kernel editor, the pooling explorer and the latent explorer (ipywidgets)
+``scratch``      NumPy reference versions of convolution (standard, depthwise, separable), pooling, dense,
+                 softmax, the GAN value
+``widgets``      the kernel editor, the pooling, latent and attack explorers (ipywidgets)
 ``gan``          DCGAN and conditional GAN: builders, losses, the ``GAN`` model with EMA, sample grid,
                  checkpoints, latent interpolation and directions
 ``quality``      judging generated samples with a classifier (confident share, class agreement)
@@ -18,6 +19,9 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``segmentation`` pixel confusion counts, IoU per class, mask overlays (chapter 08c)
 ``translation``  pix2pix-style 4× super-resolution: degrading, its own residual U-Net generator,
                  patch discriminator, L1 plus adversarial loss, PSNR
+``autodiff``     gradients with respect to a model's input on any backend (TensorFlow, JAX, PyTorch)
+``explain``      saliency, Grad-CAM, occlusion and integrated gradients, and tests of such maps (09b)
+``adversarial``  FGSM and PGD attacks and accuracy under attack (09b)
 ``checks``       the exercise-checker pattern and each chapter's checkers
 ``student``      writes the student version of the notebooks (solutions stubbed out)
 

@@ -6,10 +6,15 @@ cuda drivers..."), from C++, before any Python setting can apply; ``TF_CPP_MIN_L
 longer silences them. In JupyterLab they fill the first cell of every chapter with a pink box.
 Loading TensorFlow once with file descriptor 2 pointed at a temporary file, then passing on every
 line that is not known start-up information, keeps real warnings and errors visible.
+
+One Python warning is dropped as well: "N out of the last M calls to ... triggered tf.function
+retracing". Keras compiles one function per model, so a chapter that trains a dozen small models in
+a loop (09a) triggers it although nothing is wrong and nothing can be done about it.
 """
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -29,6 +34,13 @@ _STARTUP_CHATTER = re.compile(
 def is_startup_chatter(line: str) -> bool:
     """True for a line TensorFlow prints on every start (information, not a warning)."""
     return bool(_STARTUP_CHATTER.search(line))
+
+
+class _DropRetracingNotice(logging.Filter):
+    """Drops TensorFlow's retracing notice, which a loop over freshly built models always triggers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
 
 
 def tensorflow_backend_expected() -> bool:
@@ -64,3 +76,4 @@ def import_tensorflow_quietly() -> None:
             kept = [line for line in lines if line.strip() and not is_startup_chatter(line)]
             if kept:
                 print("\n".join(kept), file=sys.stderr)
+    logging.getLogger("tensorflow").addFilter(_DropRetracingNotice())

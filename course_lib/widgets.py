@@ -1,5 +1,5 @@
-"""Interactive explorers for JupyterLab: the kernel editor (chapter 02), pooling (chapter 03) and a
-generator's latent space (chapter 07).
+"""Interactive explorers for JupyterLab: the kernel editor (chapter 02), pooling (chapter 03), a
+generator's latent space (chapter 07) and an attack's strength (chapter 09b).
 
 Each explorer is split in two: a pure function that computes what is shown (``filter_image``,
 ``pool_image``, ``explore_latent``), which tests and notebook cells call directly, and a small class
@@ -370,4 +370,65 @@ class LatentExplorer(_Explorer):
             axis.imshow(self.image, cmap="gray", vmin=0, vmax=1)
             axis.set_title(f"seed {self.seed}", fontsize=9)
             axis.axis("off")
+            plt.show()
+
+
+class AttackExplorer(_Explorer):
+    """An ε slider over FGSM-attacked digits: the images and the model's answers as ε grows (chapter 09b).
+
+    ``explorer = AttackExplorer(model, images, labels)`` then ``explorer`` as the last line of a cell
+    shows the slider; ``explorer.update(epsilon=0.1)`` attacks from code and returns the attacked images.
+    ``explorer.predictions`` holds the model's answers for them, ``explorer.confidences`` its
+    probability for each answer.
+    """
+
+    def __init__(self, model: keras.Model, images, labels, epsilon: float = 0.0, limit: float = 0.3):
+        from course_lib import adversarial
+
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"model should be a keras.Model, got {type(model).__name__}")
+        if not limit > 0:
+            raise ValueError(f"limit should be a positive number (the slider's range), got {limit!r}")
+        self._attack = adversarial.fgsm
+        self.model, self.limit = model, float(limit)
+        self.images = np.asarray(images, dtype=np.float32)
+        self.labels = np.asarray(labels)
+        self._widget = None
+        self.update(epsilon)
+
+    def update(self, epsilon: float) -> np.ndarray:
+        """Attack with this ε, recompute the answers, redraw; returns the attacked images."""
+        attacked = self._attack(self.model, self.images, self.labels, epsilon)   # checks ε and the images
+        probabilities = keras.ops.convert_to_numpy(self.model(attacked, training=False))
+        self.epsilon, self.attacked = float(epsilon), attacked
+        self.predictions = probabilities.argmax(axis=1)
+        self.confidences = probabilities.max(axis=1)
+        if self._widget is not None:
+            self._draw()
+        return attacked
+
+    def _build(self):
+        import ipywidgets as w
+
+        self._slider = w.FloatSlider(value=self.epsilon, min=0.0, max=self.limit, step=0.01,
+                                     description="ε", continuous_update=False)
+        self._slider.observe(lambda change: self.update(change["new"]), names="value")
+        self._output = w.Output()
+        self._widget = w.VBox([self._slider, self._output])
+        self._draw()
+
+    def _draw(self):
+        import matplotlib.pyplot as plt
+
+        self._output.clear_output(wait=True)
+        with self._output:
+            count = len(self.attacked)
+            figure, axes = plt.subplots(1, count, figsize=(1.3 * count, 1.7))
+            for axis, image, label, guess, confidence in zip(np.atleast_1d(axes), self.attacked, self.labels,
+                                                             self.predictions, self.confidences):
+                axis.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1)
+                axis.set_title(f"{guess} ({confidence:.0%})", fontsize=9,
+                               color="tab:green" if guess == label else "tab:red")
+                axis.axis("off")
+            figure.suptitle(f"ε = {self.epsilon:.2f}: the model's answer (its confidence)", fontsize=9)
             plt.show()

@@ -1,4 +1,6 @@
 """The exercise-checker pattern and chapter 05's checkers: accept right, reject wrong, never crash."""
+import re
+
 from course_lib.checks import core
 from course_lib.checks import mnist_project as checks
 
@@ -80,3 +82,18 @@ def test_expect_close_points_at_the_difference():
         core.expect_close([1.0], [1.0, 2.0])
     with pytest.raises(core.Hint, match="NaN"):
         core.expect_close([np.nan], [1.0])
+
+
+def test_multiple_choice_marks_without_giving_the_answer_away():
+    from course_lib.checks.core import Hint, multiple_choice, review_prediction
+
+    key, reasons = {1: "a", 2: "c"}, {1: "first", 2: "second"}
+    assert multiple_choice({1: "A ", 2: "c"}, key, reasons).startswith("all 2 right. (1) first.")
+    for answer, words in (([1, 2], "return a dict"), ({1: "a"}, "questions [2]"),
+                          ({1: "b", 2: "b"}, "2 answer(s) to look at again, starting with question 1")):
+        with pytest.raises(Hint, match=re.escape(words)):
+            multiple_choice(answer, key, reasons)
+    review = review_prediction({"digits": "hurts"}, {"digits": "hurts", "clothes": "helps"})
+    assert review.splitlines() == ["✔ digits: you predicted 'hurts', the experiment says 'hurts'",
+                                   "✘ clothes: you predicted 'no prediction', the experiment says 'helps'"]
+    assert "no prediction" in review_prediction(None, {"digits": "helps"})

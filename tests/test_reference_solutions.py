@@ -25,10 +25,12 @@ from course_lib.checks import (
     gan_objective,
     generation,
     images,
+    little_data,
     mnist_project,
     pooling,
     segmentation,
     translation,
+    trust,
 )
 from course_lib.student import BEGIN, END
 
@@ -182,6 +184,39 @@ def uniform_noise(count, latent_dim, limit=1.0, seed=0):
 
 
 # (notebook, function, checker, [(wrong answer, words the hint must contain), ...])
+def random_split(labels, fraction, seed):
+    order = np.random.default_rng(seed).permutation(len(labels))
+    cut = round(fraction * len(labels))
+    return order[cut:], order[:cut]
+
+
+def first_of_each_class(labels, fraction, seed):
+    labels = np.asarray(labels)
+    parts = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    cuts = [round(fraction * len(part)) for part in parts]
+    return (np.concatenate([p[k:] for p, k in zip(parts, cuts)]),
+            np.concatenate([p[:k] for p, k in zip(parts, cuts)]))
+
+
+def rolled_shift(image, max_shift, rng):
+    return np.roll(image, tuple(rng.integers(-max_shift, max_shift + 1, size=2)), axis=(0, 1))
+
+
+def shift_without_the_largest(image, max_shift, rng):
+    dy, dx = rng.integers(-max_shift, max_shift, size=2)   # the upper bound is left out
+    out = np.zeros_like(image)
+    h, w = image.shape
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = image[max(-dy, 0):h - max(dy, 0),
+                                                                      max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def inverted_residual(c_in, expansion, c_out, kernel, bn=4, always_expand=False):
+    hidden = c_in * expansion
+    expand = c_in * hidden + bn * hidden if (expansion != 1 or always_expand) else 0
+    return expand + kernel * kernel * hidden + bn * hidden + hidden * c_out + bn * c_out
+
+
 CASES = [
     ("01_images_as_data.ipynb", "to_float", images.check_to_float,
      [(lambda x: x // 255, "integer division"), (lambda x: x / 255, "float32")]),
@@ -272,6 +307,36 @@ CASES = [
       (lambda p, t: float(np.mean(p - t)), "absolute value")]),
     ("08e_translation.ipynb", "block_mean", translation.check_block_mean,
      [(lambda x, f: x[:, ::f, ::f], "keeps one pixel")]),
+    ("09a_little_data_small_models.ipynb", "flip_prediction", little_data.check_flip_prediction,
+     [(lambda: {"digits": "maybe", "clothes_mirrored": "helps"}, "choose one of")]),
+    ("09a_little_data_small_models.ipynb", "stratified_split", little_data.check_stratified_split,
+     [(random_split, "split each class on its own"), (first_of_each_class, "shuffle within each class")]),
+    ("09a_little_data_small_models.ipynb", "random_shift", little_data.check_random_shift,
+     [(rolled_shift, "wraps around"), (shift_without_the_largest, "upper bound is exclusive")]),
+    ("09a_little_data_small_models.ipynb", "inverted_residual_params",
+     little_data.check_inverted_residual_params,
+     [(lambda c, t, o, k=3: inverted_residual(c, t, o, k, bn=2), "4 numbers per channel"),
+      (lambda c, t, o, k=3: inverted_residual(c, t, o, k, always_expand=True), "no expansion layer")]),
+    ("09a_little_data_small_models.ipynb", "questionnaire", little_data.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 6)}, "to look at again"), (lambda: {1: "c"}, "no answer yet")]),
+    ("09b_interpretability_adversarial.ipynb", "randomisation_prediction",
+     trust.check_randomisation_prediction,
+     [(lambda: {"saliency": "same", "grad_cam": "different", "integrated_gradients": "similar"}, "choose")]),
+    ("09b_interpretability_adversarial.ipynb", "smoothgrad", trust.check_smoothgrad,
+     [(lambda gradient, image, level, samples, rng: gradient(np.repeat(image[None], samples, 0)).mean(0),
+       "no noise"),
+      (lambda gradient, image, level, samples, rng: gradient(
+          image[None] + rng.normal(0, np.sqrt(level), (samples, *image.shape))).mean(0), "spreads too far")]),
+    ("09b_interpretability_adversarial.ipynb", "targeted_fgsm", trust.check_targeted_fgsm,
+     [(lambda x, g, e: np.clip(x + e * np.sign(g), 0, 1), "untargeted"),
+      (lambda x, g, e: x - e * np.sign(g), "clip")]),
+    ("09b_interpretability_adversarial.ipynb", "top_k_overlap", trust.check_top_k_overlap,
+     [(lambda a, b, k: len(np.intersect1d(np.argsort(a.ravel())[-k:], np.argsort(b.ravel())[-k:])),
+       "share"),
+      (lambda a, b, k: len(np.intersect1d(np.sort(a.ravel())[-k:], np.sort(b.ravel())[-k:])) / k,
+       "positions")]),
+    ("09b_interpretability_adversarial.ipynb", "questionnaire", trust.check_questionnaire,
+     [(lambda: {q: "c" for q in range(1, 6)}, "to look at again")]),
 ]
 NEEDS = {"nms": ("box_iou",)}
 IDS = [f"{notebook[:3]}{name}" for notebook, name, *_ in CASES]

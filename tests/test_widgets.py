@@ -137,3 +137,34 @@ def test_latent_explorer_on_a_conditional_generator():
     assert explorer.widget is not None
     explorer._label.value = 3                   # the label box drives it too
     np.testing.assert_allclose(explorer.image, three, atol=1e-6)
+
+
+def _tiny_classifier():
+    """A softmax classifier of 6×6 images whose class depends on the mean brightness: easy to attack."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.layers[-1].set_weights([np.stack([-np.ones(36), np.ones(36)], axis=1).astype("float32") / 6,
+                                  np.array([1.5, -1.5], dtype="float32")])
+    return model
+
+
+def test_attack_explorer_update_from_code_and_from_its_slider():
+    model = _tiny_classifier()
+    images = np.full((3, 6, 6, 1), 0.5, dtype="float32")
+    labels = np.argmax(keras.ops.convert_to_numpy(model(images)), axis=1)
+    explorer = widgets.AttackExplorer(model, images, labels)
+    assert explorer.epsilon == 0.0 and np.array_equal(explorer.attacked, images)
+    assert np.array_equal(explorer.predictions, labels)
+    attacked = explorer.update(0.3)
+    assert np.abs(attacked - images).max() == pytest.approx(0.3)        # FGSM moves every pixel by ε
+    assert (explorer.predictions != labels).all() and explorer.confidences.shape == (3,)
+    box = explorer.widget                                                 # built without a browser
+    explorer._slider.value = 0.0                                          # the slider drives update()
+    assert explorer.epsilon == 0.0 and np.array_equal(explorer.predictions, labels)
+    assert box is explorer.widget
+    with pytest.raises(ValueError, match="epsilon"):
+        explorer.update(-0.1)
+    assert explorer.epsilon == 0.0, "a refused ε leaves the explorer as it was"
+    with pytest.raises(ValueError, match="limit"):
+        widgets.AttackExplorer(model, images, labels, limit=0)

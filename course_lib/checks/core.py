@@ -162,3 +162,29 @@ def expect_number_cases(function, cases, reference, name: str, hint_for=None):
             specific = hint_for(case, got, expected) if hint_for else ""
             raise Hint(f"{name}{case} returned {got}, expected {expected}."
                        + (f" {specific}" if specific else ""))
+
+
+def multiple_choice(answer, key: dict, reasons: dict) -> str:
+    """Mark a questionnaire: ``answer`` {question: letter} against ``key``; the reasons once all are right.
+
+    The hint names how many answers are wrong and the first one, never the right letter.
+    """
+    if not isinstance(answer, dict):
+        raise Hint("return a dict {question number: letter}, e.g. {1: 'a', 2: 'c', ...}")
+    missing = [question for question in key if question not in answer]
+    if missing:
+        raise Hint(f"questions {missing} have no answer yet")
+    wrong = [question for question, letter in key.items() if str(answer[question]).strip().lower() != letter]
+    if wrong:
+        raise Hint(f"{len(wrong)} answer(s) to look at again, starting with question {wrong[0]}")
+    return f"all {len(key)} right. " + " ".join(f"({q}) {reason}." for q, reason in reasons.items())
+
+
+def review_prediction(answer: dict, measured: dict) -> str:
+    """One line per measured outcome: what the learner predicted and what the experiment found."""
+    lines = []
+    for key, outcome in measured.items():
+        guess = answer.get(key, "no prediction") if isinstance(answer, dict) else "no prediction"
+        lines.append(f"{'✔' if guess == outcome else '✘'} {key}: you predicted '{guess}', "
+                     f"the experiment says '{outcome}'")
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""course_lib._quiet: TensorFlow's start-up information is dropped, its warnings and errors are not."""
+import logging
+import subprocess
+import sys
+
+from course_lib import _quiet
+
+
+def test_startup_lines_are_recognised_and_warnings_are_not():
+    chatter = ["WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+               "I0000 00:00:1795786738.714239   14657 port.cc:153] oneDNN custom operations are on.",
+               "To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild it"]
+    real = ["E0000 00:00:1795786751.345359 meta_optimizer.cc:967] remapper failed: INVALID_ARGUMENT",
+            "UserWarning: Do not pass an `input_shape`/`input_dim` argument to a layer."]
+    assert all(_quiet.is_startup_chatter(line) for line in chatter)
+    assert not any(_quiet.is_startup_chatter(line) for line in real)
+
+
+def test_the_retracing_notice_is_dropped_and_other_records_pass():
+    drop = _quiet._DropRetracingNotice()
+
+    def record(message):
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, message, None, None)
+
+    assert not drop.filter(record("5 out of the last 12 calls to <f> triggered tf.function retracing."))
+    assert drop.filter(record("Gradients do not exist for variables ['dense/kernel'] when minimizing."))
+
+
+def test_importing_course_lib_prints_no_startup_lines():
+    code = "import course_lib, keras; print(keras.backend.backend())"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "tensorflow"
+    assert "absl::InitializeLog" not in result.stderr and "oneDNN custom operations" not in result.stderr, \
+        result.stderr

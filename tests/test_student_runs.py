@@ -1,0 +1,66 @@
+"""The student version of a chapter runs top to bottom without a traceback (DESIGN.md, "A chapter notebook").
+
+Every solution is replaced by its stub (``course_lib.student``), then the notebook runs in fast mode in a
+fresh kernel with strict checks off, as a learner would first open it. No cell may raise, and every
+graded checker cell (nbgrader ``grade: true``) must say that its exercise is not answered yet.
+Chapters join STUDENT_READY as their exercises are written so that nothing after them needs the answer.
+"""
+import json
+from pathlib import Path
+
+from course_lib import student
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+STUDENT_READY = ["09a_little_data_small_models", "09b_interpretability_adversarial"]
+
+
+def _text(outputs) -> str:
+    parts = []
+    for output in outputs:
+        parts.append(output.get("text", ""))
+        parts.extend(str(value) for value in output.get("data", {}).values())
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("stem", STUDENT_READY)
+def test_the_student_version_runs_and_says_what_is_unanswered(stem, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    monkeypatch.setenv("COURSE_STRICT", "0")   # as a learner runs it: a failed check is a red line
+    with open(CHAPTERS / f"{stem}.ipynb", encoding="utf-8") as handle:
+        source = json.load(handle)
+    stubbed, removed = student.student_notebook(source, stem)
+    assert removed >= 3, f"{stem}: expected at least three exercises, found {removed}"
+    notebook = nbformat.from_dict(stubbed)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=False,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()   # raises on any traceback
+    graded = [cell for cell in notebook.cells if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    assert len(graded) >= 3
+    for cell in graded:
+        assert "not yet" in _text(cell.outputs), \
+            f"{stem}: a checker cell did not report an unanswered exercise:\n{cell.source}"
+
+
+@pytest.mark.parametrize("stem", STUDENT_READY)
+def test_exercise_cells_carry_nbgrader_metadata(stem):
+    """Each solution cell is an nbgrader answer cell, and the checker cell after it a graded, locked test."""
+    with open(CHAPTERS / f"{stem}.ipynb", encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    ids = []
+    for index, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        if student.BEGIN not in source:
+            continue
+        answer = cell["metadata"].get("nbgrader", {})
+        assert (answer.get("solution"), answer.get("grade"), answer.get("locked")) == (True, False, False), \
+            f"{stem}, cell {index}: a solution cell needs nbgrader metadata solution=true, grade=false"
+        test = cells[index + 1]["metadata"].get("nbgrader", {})
+        assert test.get("grade") is True and test.get("locked") is True and test.get("points", 0) > 0, \
+            f"{stem}, cell {index + 1}: the checker cell after a solution should be a graded, locked test"
+        assert "checks.check_" in "".join(cells[index + 1]["source"])
+        ids += [answer["grade_id"], test["grade_id"]]
+        assert answer.get("schema_version") == test.get("schema_version") == 3
+    assert len(ids) == len(set(ids)) >= 6, f"{stem}: grade_id values must be unique"
