@@ -8,7 +8,8 @@ Each (chapter, seed) pair runs in a fresh Jupyter kernel, top to bottom, in full
 ``COURSE_SEED`` set to the seed (``config.seed_everything()`` and every chapter honour it). The
 notebook's own asserts still apply: a pair whose run stops on a failed assert is recorded as
 failed, with the RESULTS it had reached. Each finished pair is saved as
-``bench/results/<chapter>/seed<k>.json``, so an interrupted build resumes where it stopped (a saved
+``bench/results/<chapter>/seed<k>.json`` (``seed<k>.<backend>.json`` when ``KERAS_BACKEND`` is not
+TensorFlow, e.g. ``KERAS_BACKEND=jax``), so an interrupted build resumes where it stopped (a saved
 pair is never run again; delete its file to run it again). RESULTS.md is written from those files:
 per chapter and metric the minimum, median and maximum over the seeds, the target, the wall time,
 and the machine, backend and package versions each run used.
@@ -112,10 +113,8 @@ def machine() -> dict:
     info = {"machine": platform.machine(), "processor": _cpu_name(), "cores": os.cpu_count(),
             "os": platform.platform(terse=True), "python": platform.python_version(),
             "backend": keras.backend.backend(), "keras": keras.__version__, "numpy": np.__version__}
-    if info["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        info["tensorflow"] = tf.__version__
+    if info["backend"] in ("tensorflow", "jax"):
+        info[info["backend"]] = __import__(info["backend"]).__version__
     return info
 
 
@@ -174,6 +173,16 @@ def run_pair(stem: str, seed: int) -> dict:
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine()}
 
 
+def backend() -> str:
+    """The Keras backend the runs will use (the kernels inherit KERAS_BACKEND)."""
+    return os.environ.get("KERAS_BACKEND", "tensorflow").strip().lower() or "tensorflow"
+
+
+def result_path(stem: str, seed: int, backend_name: str = "tensorflow") -> Path:
+    suffix = "" if backend_name == "tensorflow" else f".{backend_name}"
+    return RESULTS_DIR / stem / f"seed{seed}{suffix}.json"
+
+
 def with_derived(stem: str, results: dict | None) -> dict:
     """A run's RESULTS plus the DERIVED metrics of its chapter (None where an input is missing)."""
     results = dict(results or {})
@@ -206,13 +215,17 @@ def write_report(records: dict[str, list[dict]], path: Path | None = REPORT) -> 
              "chapter ran top to bottom in a fresh kernel in full mode with `COURSE_SEED` set to each "
              "seed. A target is met when every seed meets it: the minimum for a floor, the maximum for a "
              "ceiling.", ""]
-    for stem in sorted(records):
-        runs = sorted(records[stem], key=lambda record: record["seed"])
+    sections = sorted({(stem, record["machine"]["backend"]) for stem in records for record in records[stem]},
+                      key=lambda pair: (pair[0], pair[1] != "tensorflow", pair[1]))
+    for stem, backend_name in sections:
+        runs = sorted((record for record in records[stem] if record["machine"]["backend"] == backend_name),
+                      key=lambda record: record["seed"])
         seeds = [run["seed"] for run in runs]
         failed = [f"seed {run['seed']}: {run['error']}" for run in runs if run["status"] != "passed"]
         walls = ", ".join(f"{run['wall_seconds']:.0f} s" for run in runs)
         data_dirs = ", ".join(sorted({run["data_dir"] for run in runs}))
-        lines += [f"## {stem}", "", f"Seeds {', '.join(map(str, seeds))}; wall time per run {walls}; "
+        title = stem if backend_name == "tensorflow" else f"{stem}, {backend_name.upper()} backend"
+        lines += [f"## {title}", "", f"Seeds {', '.join(map(str, seeds))}; wall time per run {walls}; "
                   f"data: {data_dirs}.", ""]
         if failed:
             lines += ["**Runs that stopped on a failed assert:** " + "; ".join(failed), ""]
@@ -237,8 +250,8 @@ def write_report(records: dict[str, list[dict]], path: Path | None = REPORT) -> 
             target_text = f"{target[0]} {target[1]}" if target else ""
             lines.append(f"| {name} | {target_text} | {' | '.join(cells)} | {verdict} |")
         first = runs[0]["machine"]
-        versions = ", ".join(f"{key} {first[key]}" for key in ("python", "keras", "tensorflow", "numpy")
-                             if key in first)
+        packages = ("python", "keras", "tensorflow", "jax", "numpy")
+        versions = ", ".join(f"{key} {first[key]}" for key in packages if key in first)
         lines += ["", f"Machine: {first['processor']}, {first['cores']} cores, {first['os']}; backend "
                       f"{first['backend']}; {versions}.", ""]
     text = "\n".join(lines).rstrip() + "\n"
@@ -263,14 +276,14 @@ def main(argv=None) -> int:
             if not stems:
                 parser.error(f"no chapter matches {args.chapters}; chapters: {', '.join(sorted(TARGETS))}")
         todo = [(stem, seed) for stem in stems for seed in args.seeds
-                if not (RESULTS_DIR / stem / f"seed{seed}.json").exists()]
+                if not result_path(stem, seed, backend()).exists()]
         saved = len(stems) * len(args.seeds) - len(todo)
-        print(f"{len(todo)} run(s) to do, {saved} already saved", flush=True)
+        print(f"{len(todo)} run(s) to do, {saved} already saved; Keras backend {backend()}", flush=True)
         build_start = time.perf_counter()
         for number, (stem, seed) in enumerate(todo, start=1):
             print(f"[{number}/{len(todo)}] {stem}, seed {seed} ...", flush=True)
             record = run_pair(stem, seed)
-            target = RESULTS_DIR / stem / f"seed{seed}.json"
+            target = result_path(stem, seed, backend())
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(record, indent=1) + "\n")
             print(f"[{number}/{len(todo)}] {stem}, seed {seed}: {record['status']} in "

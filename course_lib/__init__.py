@@ -20,6 +20,7 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``translation``  pix2pix-style 4× super-resolution: degrading, its own residual U-Net generator,
                  patch discriminator, L1 plus adversarial loss, PSNR
 ``autodiff``     gradients with respect to a model's input on any backend (TensorFlow, JAX, PyTorch)
+``jax_steps``    the JAX form of the GAN and pix2pix training steps (both optimizers as real state)
 ``explain``      saliency, Grad-CAM, occlusion and integrated gradients, and tests of such maps (09b)
 ``adversarial``  FGSM and PGD attacks and accuracy under attack (09b)
 ``checks``       the exercise-checker pattern and each chapter's checkers

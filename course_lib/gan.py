@@ -162,14 +162,15 @@ def require_tensorflow(model_name: str) -> None:
     """Stop with a plain message when a two-network ``train_step`` runs on a backend it lacks.
 
     Keras 3 leaves computing gradients to each backend; the course writes the GAN and pix2pix steps
-    for TensorFlow. Without this check JAX would fail deep inside ``fit`` with a bare TypeError.
+    for TensorFlow (``GradientTape``) and JAX (``jax.value_and_grad``, ``course_lib.jax_steps``).
+    Without this check another backend would fail deep inside ``fit`` with a bare error.
     """
     backend = keras.backend.backend()
     if backend != "tensorflow":
         raise NotImplementedError(
-            f"{model_name} trains with TensorFlow's GradientTape (one step updates two networks), but the "
-            f"Keras backend is {backend!r}. Set KERAS_BACKEND=tensorflow (the course default) before Keras "
-            "is imported; the rest of course_lib runs on any backend."
+            f"{model_name} trains with TensorFlow's GradientTape or JAX's value_and_grad (one step updates "
+            f"two networks), but the Keras backend is {backend!r}. Set KERAS_BACKEND=tensorflow (the course "
+            "default) or jax before Keras is imported; the rest of course_lib runs on any backend."
         )
 
 
@@ -246,12 +247,18 @@ class GAN(keras.Model):
             raise ValueError("generator_loss_kind should be 'non_saturating' or 'minimax', "
                              f"got {generator_loss_kind!r}")
         label_smoothing = _validate.fraction(label_smoothing, "label_smoothing", high=0.5)
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        for name, optimizer in (("d_optimizer", self.d_optimizer), ("g_optimizer", self.g_optimizer)):
+        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        for name, optimizer in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
             if not isinstance(optimizer, keras.optimizers.Optimizer):
                 raise TypeError(f"{name} should be a keras optimizer, got {type(optimizer).__name__}")
+        if keras.backend.backend() == "jax":
+            # fit hands a JAX step the variables of model.optimizer only: make it carry both states
+            from course_lib.jax_steps import PairedOptimizers
+
+            kwargs["optimizer"] = PairedOptimizers(d_optimizer, g_optimizer)
+        super().compile(**kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         # Build the optimizers' slots now, so that a checkpoint can be loaded before any training.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -369,9 +376,82 @@ class GAN(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, *args):
-        # TensorFlow calls train_step(data); JAX would call train_step(state, data).
+        # TensorFlow calls train_step(data); JAX calls train_step(state, data).
+        if keras.backend.backend() == "jax":
+            return self._train_step_jax(*args)
         require_tensorflow("GAN")
         return self._train_step_tensorflow(args[-1])
+
+    def _train_step_jax(self, state, data):
+        """JAX-specific: the same round of the game on explicit state (``course_lib.jax_steps``).
+
+        Each network runs through ``stateless_call`` from the values in ``state``; gradients are taken
+        of pure functions of the trained network's values; both optimizers' states come in through
+        ``PairedOptimizers`` and go back out updated. The noise is drawn from ``seed_generator``, whose
+        state advances here as on TensorFlow.
+        """
+        from course_lib.jax_steps import StateValues
+
+        import jax
+
+        values = StateValues(self, state)
+        real, labels = self._unpack(data)
+        batch_size = real.shape[0]
+        seed_state = [self.seed_generator.state]
+        with values.scoped(seed_state) as scope:   # the same draws, in the same order, as on TensorFlow
+            fake_labels = self._random_labels(batch_size) if self.num_classes else None
+            z_d = self._noise(batch_size)
+            z_g = self._noise(batch_size)
+        values.collect(scope, seed_state)
+        d_opt, g_opt = self.optimizer.split(values.optimizer_values)
+        d, g = self.discriminator, self.generator
+
+        def generator_inputs(z):
+            return [z, fake_labels] if self.num_classes else z
+
+        def judge_inputs(images, image_labels):
+            return [images, image_labels] if self.num_classes else images
+
+        # 1. discriminator step: real → 1, fake → 0
+        def d_loss_fn(d_trainable):
+            fake, g_state = values.call(g, generator_inputs(z_d))
+            p_real, _ = values.call(d, judge_inputs(real, labels), trainable=d_trainable)
+            p_fake, d_state = values.call(d, judge_inputs(fake, fake_labels), trainable=d_trainable)
+            loss = discriminator_loss(p_real, p_fake, self.label_smoothing)
+            return loss, (p_real, p_fake, d_state, g_state)
+
+        d_trainable = values.get(d.trainable_variables)
+        (d_loss, (p_real, p_fake, d_state, g_state)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
+            d_trainable)
+        d_trainable, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_trainable)
+        values.set(d.trainable_variables, d_trainable)
+        values.set(d.non_trainable_variables, d_state)
+        values.set(g.non_trainable_variables, g_state)
+
+        # 2. generator step: fresh noise, make D say "real"
+        def g_loss_fn(g_trainable):
+            fake, g_state = values.call(g, generator_inputs(z_g), trainable=g_trainable)
+            p_fake_g, d_state = values.call(d, judge_inputs(fake, fake_labels))
+            return generator_loss(p_fake_g, self.generator_loss_kind), (g_state, d_state)
+
+        g_trainable = values.get(g.trainable_variables)
+        (g_loss, (g_state, d_state)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_trainable)
+        g_trainable, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_trainable)
+        values.set(g.trainable_variables, g_trainable)
+        values.set(g.non_trainable_variables, g_state)
+        values.set(d.non_trainable_variables, d_state)
+        values.optimizer_values = d_opt + g_opt
+
+        if self.ema_generator is not None:   # update_ema, on values
+            counter = [id(v) for v in self.g_optimizer.variables].index(id(self.g_optimizer._iterations))
+            step = ops.cast(g_opt[counter], "float32")   # generator updates so far, this one included
+            decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+            pairs = zip(values.get(self.ema_generator.weights), values.get(g.weights))
+            averaged = [decay * average + (1.0 - decay) * ops.cast(current, average.dtype)
+                        for average, current in pairs]
+            values.set(self.ema_generator.weights, averaged)
+        logs = values.update_metrics(lambda: self._record(d_loss, g_loss, p_real, p_fake))
+        return logs, values.state()
 
     def _train_step_tensorflow(self, data):
         """TensorFlow-specific: gradients through ``tf.GradientTape`` (everything else is keras.ops)."""

@@ -4,6 +4,7 @@ Everything here is written against ``keras`` only, so it works under any Keras 3
 """
 from __future__ import annotations
 
+import importlib
 import platform
 import time
 
@@ -13,47 +14,65 @@ import keras
 import numpy as np
 
 
-def _gpu_names() -> list[str]:
+def _accelerators() -> list[tuple[str, str]]:
+    """(kind, model) of each accelerator Keras's backend can use: ("GPU", "NVIDIA H100 ..."), ("TPU", ...)."""
     backend = keras.backend.backend()
     try:
         if backend == "tensorflow":
             import tensorflow as tf
 
-            return [d.name for d in tf.config.list_physical_devices("GPU")]
+            found = []
+            for device in tf.config.list_physical_devices("GPU"):
+                details = tf.config.experimental.get_device_details(device)
+                found.append(("GPU", details.get("device_name", device.name)))
+            return found + [("TPU", device.name) for device in tf.config.list_physical_devices("TPU")]
         if backend == "jax":
             import jax
 
-            return [str(d) for d in jax.devices() if d.platform == "gpu"]
+            return [(device.platform.upper(), getattr(device, "device_kind", str(device)))
+                    for device in jax.devices() if device.platform in ("gpu", "tpu")]
         if backend == "torch":
             import torch
 
-            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    except Exception:  # a broken driver means "no usable GPU", not a crash in chapter 00
+            return [("GPU", torch.cuda.get_device_name(i)) for i in range(torch.cuda.device_count())]
+    except Exception:  # a broken driver means "no usable accelerator", not a crash in chapter 00
         return []
     return []
 
 
+def _describe(accelerators) -> str:
+    """"GPU (NVIDIA H100 80GB HBM3)", "TPU (TPU v4) + ..." or "CPU (the processor's name)"."""
+    if not accelerators:
+        return f"CPU ({platform.processor() or platform.machine()})"
+    kinds = sorted({kind for kind, _ in accelerators})
+    return " + ".join(f"{kind} ({', '.join(name for k, name in accelerators if k == kind)})"
+                       for kind in kinds)
+
+
+def _gpu_names() -> list[str]:
+    return [name for kind, name in _accelerators() if kind == "GPU"]
+
+
 def device_report(verbose: bool = True) -> dict:
-    """Versions, backend, GPU or CPU, mixed-precision policy and course mode, as a dict.
+    """Versions, backend, device (CPU, GPU or TPU model), dtype policy and course mode, as a dict.
 
     Chapter 00 prints it so that a learner (or a teacher reading a screenshot) sees at once what
     the course is running on.
     """
-    gpus = _gpu_names()
+    accelerators = _accelerators()
     report = {
         "python": platform.python_version(),
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
         "numpy": np.__version__,
-        "device": f"GPU ({', '.join(gpus)})" if gpus else "CPU",
-        "gpu_count": len(gpus),
+        "device": _describe(accelerators),
+        "gpu_count": sum(kind == "GPU" for kind, _ in accelerators),
         "dtype_policy": keras.config.dtype_policy().name,
         "course_mode": config.mode(),
     }
-    if report["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        report["tensorflow"] = tf.__version__
+    if report["backend"] in ("tensorflow", "jax", "torch"):
+        module = importlib.import_module(report["backend"])
+        report[report["backend"]] = module.__version__
     if verbose:
         width = max(map(len, report))
         for key, value in report.items():

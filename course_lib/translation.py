@@ -170,9 +170,15 @@ class Pix2Pix(keras.Model):
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Adam with learning rate 2e-4 and β1 = 0.5 for both networks, as in the pix2pix paper."""
+        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        if keras.backend.backend() == "jax":
+            # fit hands a JAX step the variables of model.optimizer only: make it carry both states
+            from course_lib.jax_steps import PairedOptimizers
+
+            kwargs["optimizer"] = PairedOptimizers(d_optimizer, g_optimizer)
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
@@ -184,9 +190,59 @@ class Pix2Pix(keras.Model):
         return self.generator(inputs, training=training)
 
     def train_step(self, *args):
-        # TensorFlow calls train_step(data); JAX would call train_step(state, data).
+        # TensorFlow calls train_step(data); JAX calls train_step(state, data).
+        if keras.backend.backend() == "jax":
+            return self._train_step_jax(*args)
         require_tensorflow("Pix2Pix")
         return self._train_step_tensorflow(args[-1])
+
+    def _train_step_jax(self, state, data):
+        """JAX-specific: the same two steps on explicit state (see ``course_lib.jax_steps``)."""
+        from course_lib.jax_steps import StateValues
+
+        import jax
+
+        values = StateValues(self, state)
+        source, target, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if target is None:
+            raise ValueError("Pix2Pix trains on pairs: call fit(inputs, targets)")
+        d_opt, g_opt = self.optimizer.split(values.optimizer_values)
+        d, g = self.discriminator, self.generator
+
+        def d_loss_fn(d_trainable):
+            fake, g_state = values.call(g, source)
+            p_real, _ = values.call(d, [source, target], trainable=d_trainable)
+            p_fake, d_state = values.call(d, [source, fake], trainable=d_trainable)
+            return discriminator_loss(p_real, p_fake), (d_state, g_state)
+
+        d_trainable = values.get(d.trainable_variables)
+        (d_loss, (d_state, g_state)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_trainable)
+        d_trainable, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_trainable)
+        values.set(d.trainable_variables, d_trainable)
+        values.set(d.non_trainable_variables, d_state)
+        values.set(g.non_trainable_variables, g_state)
+
+        def g_loss_fn(g_trainable):
+            fake, g_state = values.call(g, source, trainable=g_trainable)
+            p_fake, d_state = values.call(d, [source, fake])
+            g_adv = generator_loss(p_fake)
+            l1 = ops.mean(ops.abs(target - fake))
+            return g_adv + self.l1_weight * l1, (g_adv, l1, g_state, d_state)
+
+        g_trainable = values.get(g.trainable_variables)
+        (_, (g_adv, l1, g_state, d_state)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_trainable)
+        g_trainable, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_trainable)
+        values.set(g.trainable_variables, g_trainable)
+        values.set(g.non_trainable_variables, g_state)
+        values.set(d.non_trainable_variables, d_state)
+        values.optimizer_values = d_opt + g_opt
+
+        def record():
+            for name, value in (("d_loss", d_loss), ("g_adv", g_adv), ("l1", l1)):
+                self.trackers[name].update_state(value)
+            return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+        return values.update_metrics(record), values.state()
 
     def _train_step_tensorflow(self, data):
         """TensorFlow-specific: gradients through ``tf.GradientTape``."""

@@ -66,6 +66,20 @@ def test_report_takes_min_median_max_and_judges_every_seed():
     assert "| test_accuracy | >= 0.9 | 0.89 | 0.91 | 0.93 | no |" in text
     assert "seed 1: cell 9: AssertionError" in text
 
+    jax_run = record(0, 0.95)
+    jax_run["machine"] = {**jax_run["machine"], "backend": "jax", "jax": "0.10"}
+    text = bench.write_report({"08a_classification": [record(0, 0.93), jax_run]}, path=None)
+    tensorflow_part, jax_part = text.split("## 08a_classification, JAX backend")
+    assert "## 08a_classification\n" in tensorflow_part and "| 0.93 | 0.93 | 0.93 | yes |" in tensorflow_part
+    assert "| 0.95 | 0.95 | 0.95 | yes |" in jax_part and "backend jax" in jax_part and "jax 0.10" in jax_part
+
+
+def test_runs_on_another_backend_are_saved_beside_tensorflow_runs(monkeypatch):
+    assert bench.result_path("05_mnist_project", 2).name == "seed2.json"
+    assert bench.result_path("05_mnist_project", 2, "jax").name == "seed2.jax.json"
+    monkeypatch.setenv("KERAS_BACKEND", "JAX ")
+    assert bench.backend() == "jax"
+
 
 NOTEBOOK = """
 import os

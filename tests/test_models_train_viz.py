@@ -123,6 +123,16 @@ def test_device_report_keys(capsys):
     assert {"keras", "backend", "device", "dtype_policy", "course_mode"} <= set(report)
     assert report["backend"] == keras.backend.backend()
     assert "backend" in capsys.readouterr().out
+    assert report[keras.backend.backend()]                  # the backend's own version
+    assert report["device"].startswith(("CPU (", "GPU (", "TPU ("))
+
+
+def test_device_report_names_accelerator_models(monkeypatch):
+    monkeypatch.setattr(train, "_accelerators", lambda: [("GPU", "NVIDIA H200"), ("GPU", "NVIDIA H200")])
+    report = train.device_report(verbose=False)
+    assert report["device"] == "GPU (NVIDIA H200, NVIDIA H200)" and report["gpu_count"] == 2
+    monkeypatch.setattr(train, "_accelerators", lambda: [("TPU", "TPU v4")])
+    assert train.device_report(verbose=False)["device"] == "TPU (TPU v4)"
 
 
 def test_show_images_titles_and_errors():
