@@ -415,8 +415,9 @@ class GAN(keras.Model):
         # 1. discriminator step: real → 1, fake → 0
         def d_loss_fn(d_trainable):
             fake, g_state = values.call(g, generator_inputs(z_d))
-            p_real, _ = values.call(d, judge_inputs(real, labels), trainable=d_trainable)
-            p_fake, d_state = values.call(d, judge_inputs(fake, fake_labels), trainable=d_trainable)
+            p_real, d_state = values.call(d, judge_inputs(real, labels), trainable=d_trainable)
+            p_fake, d_state = values.call(d, judge_inputs(fake, fake_labels), trainable=d_trainable,
+                                          non_trainable=d_state)
             loss = discriminator_loss(p_real, p_fake, self.label_smoothing)
             return loss, (p_real, p_fake, d_state, g_state)
 

@@ -77,17 +77,19 @@ class StateValues:
     def set(self, variables, values) -> None:
         self._put(variables, values)
 
-    def call(self, network: keras.Model, inputs, trainable=None, training: bool = True):
-        """Run ``network`` on ``inputs`` from these values; store its new non-trainable values.
+    def call(self, network: keras.Model, inputs, trainable=None, non_trainable=None, training: bool = True):
+        """Run ``network`` on ``inputs``; return its outputs and its new non-trainable values.
 
-        ``trainable``: values to use for the network's trainable variables instead of the stored ones
-        (the arrays a gradient is taken with respect to).
+        ``trainable``: values for the network's trainable variables instead of the stored ones (the
+        arrays a gradient is taken with respect to). ``non_trainable``: the non-trainable values a
+        previous call returned, when one step calls a network twice: its dropout's random state and its
+        batch-norm statistics must move on between the calls, as they do on TensorFlow.
         """
         if trainable is None:
             trainable = self.get(network.trainable_variables)
-        outputs, non_trainable = network.stateless_call(trainable, self.get(network.non_trainable_variables),
-                                                        inputs, training=training)
-        return outputs, non_trainable
+        if non_trainable is None:
+            non_trainable = self.get(network.non_trainable_variables)
+        return network.stateless_call(trainable, non_trainable, inputs, training=training)
 
     def scoped(self, variables):
         """A ``keras.StatelessScope`` in which ``variables`` read these values (and record new ones)."""

@@ -211,8 +211,8 @@ class Pix2Pix(keras.Model):
 
         def d_loss_fn(d_trainable):
             fake, g_state = values.call(g, source)
-            p_real, _ = values.call(d, [source, target], trainable=d_trainable)
-            p_fake, d_state = values.call(d, [source, fake], trainable=d_trainable)
+            p_real, d_state = values.call(d, [source, target], trainable=d_trainable)
+            p_fake, d_state = values.call(d, [source, fake], trainable=d_trainable, non_trainable=d_state)
             return discriminator_loss(p_real, p_fake), (d_state, g_state)
 
         d_trainable = values.get(d.trainable_variables)

@@ -12,8 +12,6 @@ from hypothesis.extra.numpy import arrays
 
 # The GAN and pix2pix training steps are written for TensorFlow, the course's backend (see
 # test_training_on_another_backend_stops_with_a_plain_message for what other backends get).
-tensorflow_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                     reason="GAN training steps are written for TensorFlow")
 
 probabilities = arrays(np.float64, st.integers(1, 30), elements=st.floats(0.001, 0.999))
 
@@ -91,7 +89,6 @@ def test_conditional_shapes_and_validation():
         gan.GAN(gan.build_generator(8), gan.build_discriminator(num_classes=10))
 
 
-@tensorflow_only
 def test_train_step_updates_both_networks_and_counts_steps():
     model = _small_gan()
     g_before, d_before = _weights(model.generator), _weights(model.discriminator)
@@ -105,7 +102,6 @@ def test_train_step_updates_both_networks_and_counts_steps():
     assert all(np.isfinite(v[-1]) for v in history.values())
 
 
-@tensorflow_only
 def test_conditional_gan_trains_on_images_and_labels():
     model = _small_gan(num_classes=10)
     images = np.random.default_rng(1).random((32, 28, 28, 1)).astype("float32")
@@ -116,7 +112,6 @@ def test_conditional_gan_trains_on_images_and_labels():
         model.fit(images, batch_size=16, epochs=1, verbose=0)
 
 
-@tensorflow_only
 def test_checkpoint_restores_weights_optimizer_state_and_step(tmp_path):
     images = np.random.default_rng(2).random((48, 28, 28, 1)).astype("float32")
     model = _small_gan(seed=0)
@@ -151,7 +146,6 @@ def test_restore_without_checkpoint_starts_fresh(tmp_path):
         gan.restore_checkpoint("not a gan", tmp_path)
 
 
-@tensorflow_only
 def test_sample_grid_and_time_budget():
     model = _small_gan()
     images = np.random.default_rng(4).random((32, 28, 28, 1)).astype("float32")
@@ -190,7 +184,6 @@ def test_interpolation_and_latent_directions():
         gan.latent_directions(2, 3)
 
 
-@tensorflow_only
 def test_ema_generator_averages_and_is_checkpointed(tmp_path):
     keras.utils.set_random_seed(0)
     model = gan.GAN(gan.build_generator(8, filters=8), gan.build_discriminator(filters=8), ema_decay=0.5)
@@ -221,7 +214,6 @@ def test_training_on_another_backend_stops_with_a_plain_message(monkeypatch):
         model.train_step(images)                # a backend with neither form of the step
 
 
-@tensorflow_only
 def test_checkpoint_holds_the_random_state_so_a_restored_gan_takes_the_same_next_step(tmp_path):
     # Keras's save_weights stores variables of layers and optimizers, not SeedGenerator states; GAN adds
     # them (its noise generator, then the discriminator's Dropout), so that resuming is exact.
@@ -252,7 +244,6 @@ def test_checkpoint_holds_the_random_state_so_a_restored_gan_takes_the_same_next
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
-@tensorflow_only
 def test_loading_a_checkpoint_into_a_gan_with_other_random_generators_says_why(tmp_path):
     model = _small_gan()
     gan.save_checkpoint(model, tmp_path, epoch=0)

@@ -5,9 +5,6 @@ import keras
 import numpy as np
 import pytest
 
-tensorflow_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                     reason="the pix2pix training step is written for TensorFlow")
-
 
 def _weights(model):
     return [np.array(w) for w in model.get_weights()]
@@ -62,7 +59,6 @@ def test_degrade_keeps_the_brightness_and_nearly_the_block_means():
         translation.degrade(images, factor=0)
 
 
-@tensorflow_only
 def test_translator_shapes_and_training():
     keras.utils.set_random_seed(0)
     generator = translation.build_unet_generator(filters=4)
