@@ -52,9 +52,16 @@ def tensorflow_backend_expected() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its start-up information lines dropped; anything else still shows."""
-    if not tensorflow_backend_expected():
+def import_tensorflow_quietly(any_backend: bool = False) -> None:
+    """Import TensorFlow with its start-up information lines dropped; anything else still shows.
+
+    By default only when Keras will run on TensorFlow. ``any_backend=True`` (used by
+    ``config.seed_everything``) loads it on another backend too, when it is installed: Keras's
+    ``set_random_seed`` imports it there to seed ``tf.data``, and would print the lines itself.
+    """
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
+        return
+    if not any_backend and not tensorflow_backend_expected():
         return
     try:
         sys.stderr.flush()

@@ -89,8 +89,11 @@ def seed_everything(seed: int | None = None) -> None:
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)
+    from course_lib import _quiet
+
     import keras  # imported late: config must stay importable without a backend
 
+    _quiet.import_tensorflow_quietly(any_backend=True)   # Keras seeds TensorFlow too, when it is installed
     keras.utils.set_random_seed(seed)
 
 

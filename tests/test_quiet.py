@@ -6,6 +6,8 @@ import sys
 
 from course_lib import _quiet
 
+import pytest
+
 
 def test_startup_lines_are_recognised_and_warnings_are_not():
     chatter = ["WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
@@ -34,5 +36,19 @@ def test_importing_course_lib_prints_no_startup_lines():
                             env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "tensorflow"
+    assert "absl::InitializeLog" not in result.stderr and "oneDNN custom operations" not in result.stderr, \
+        result.stderr
+
+
+def test_seeding_on_jax_prints_no_startup_lines():
+    """Keras's set_random_seed imports TensorFlow on any backend (to seed tf.data); seed_everything loads it
+    quietly first, so a chapter run on JAX shows no TensorFlow start-up lines either."""
+    pytest.importorskip("jax", reason="JAX is not installed")
+    code = ("from course_lib import config; config.seed_everything(3); import keras; "
+            "print(keras.backend.backend())")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env=env)
+    assert result.returncode == 0 and result.stdout.strip() == "jax", result.stderr
     assert "absl::InitializeLog" not in result.stderr and "oneDNN custom operations" not in result.stderr, \
         result.stderr
