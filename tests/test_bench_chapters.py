@@ -104,14 +104,16 @@ def test_runs_are_saved_resumed_and_reported(tmp_path, monkeypatch):
         monkeypatch.setenv(name, "")   # the runner sets them; monkeypatch restores them afterwards
 
     assert bench.main(["--chapters", "99", "--seeds", "0", "1"]) == 0
-    saved = {seed: json.loads((tmp_path / "results" / "99_probe" / f"seed{seed}.json").read_text())
-             for seed in (0, 1)}
+    def path(seed):   # seed<k>.json, or seed<k>.jax.json when the suite runs on JAX
+        return bench.result_path("99_probe", seed, bench.backend())
+
+    saved = {seed: json.loads(path(seed).read_text()) for seed in (0, 1)}
     assert saved[0]["status"] == "passed" and saved[0]["results"] == {"score": 0.5, "seed_seen": 0}
     assert saved[1]["status"] == "failed" and "this seed misses the target" in saved[1]["error"]
     assert saved[1]["results"] == {"score": 0.6, "seed_seen": 1}, "RESULTS is reported even after a failure"
     report = (tmp_path / "RESULTS.md").read_text()
     assert "| score | >= 0.55 | 0.5 | 0.55 | 0.6 | no |" in report
 
-    before = (tmp_path / "results" / "99_probe" / "seed0.json").stat().st_mtime_ns
+    before = path(0).stat().st_mtime_ns
     assert bench.main(["--chapters", "99", "--seeds", "0", "1"]) == 0   # nothing left to run
-    assert (tmp_path / "results" / "99_probe" / "seed0.json").stat().st_mtime_ns == before
+    assert path(0).stat().st_mtime_ns == before
