@@ -9,7 +9,9 @@ line that is not known start-up information, keeps real warnings and errors visi
 
 One Python warning is dropped as well: "N out of the last M calls to ... triggered tf.function
 retracing". Keras compiles one function per model, so a chapter that trains a dozen small models in
-a loop (09a) triggers it although nothing is wrong and nothing can be done about it.
+a loop (09a) triggers it although nothing is wrong and nothing can be done about it. And Keras's
+"`shuffle=True` was passed, but will be ignored" is dropped: ``fit``'s default is ``shuffle=True``, so
+every ``fit`` on a ``tf.data`` pipeline (chapter 10) says it, although nobody passed anything.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 
 # Lines TensorFlow prints on every start, which tell a learner nothing they can act on.
 _STARTUP_CHATTER = re.compile(
@@ -29,6 +32,10 @@ _STARTUP_CHATTER = re.compile(
     r"|computation placer already registered"
     r"|failed call to cuInit"                     # no GPU here; chapter 00's device report says so plainly
 )
+
+
+warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored",
+                        category=UserWarning)
 
 
 def is_startup_chatter(line: str) -> bool:

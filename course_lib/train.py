@@ -14,8 +14,8 @@ import keras
 import numpy as np
 
 
-def _accelerators() -> list[tuple[str, str]]:
-    """(kind, model) of each accelerator Keras's backend can use: ("GPU", "NVIDIA H100 ..."), ("TPU", ...)."""
+def _accelerator_details() -> list[tuple[str, str, float]]:
+    """(kind, model, NVIDIA compute capability or 0.0) of each accelerator Keras's backend can use."""
     backend = keras.backend.backend()
     try:
         if backend == "tensorflow":
@@ -24,20 +24,29 @@ def _accelerators() -> list[tuple[str, str]]:
             found = []
             for device in tf.config.list_physical_devices("GPU"):
                 details = tf.config.experimental.get_device_details(device)
-                found.append(("GPU", details.get("device_name", device.name)))
-            return found + [("TPU", device.name) for device in tf.config.list_physical_devices("TPU")]
+                major, minor = details.get("compute_capability", (0, 0))
+                found.append(("GPU", details.get("device_name", device.name), major + minor / 10))
+            return found + [("TPU", device.name, 0.0) for device in tf.config.list_physical_devices("TPU")]
         if backend == "jax":
             import jax
 
-            return [(device.platform.upper(), getattr(device, "device_kind", str(device)))
+            return [(device.platform.upper(), getattr(device, "device_kind", str(device)),
+                     float(getattr(device, "compute_capability", 0) or 0))
                     for device in jax.devices() if device.platform in ("gpu", "tpu")]
         if backend == "torch":
             import torch
 
-            return [("GPU", torch.cuda.get_device_name(i)) for i in range(torch.cuda.device_count())]
+            capabilities = [torch.cuda.get_device_capability(i) for i in range(torch.cuda.device_count())]
+            return [("GPU", torch.cuda.get_device_name(i), major + minor / 10)
+                    for i, (major, minor) in enumerate(capabilities)]
     except Exception:  # a broken driver means "no usable accelerator", not a crash in chapter 00
         return []
     return []
+
+
+def _accelerators() -> list[tuple[str, str]]:
+    """(kind, model) of each accelerator Keras's backend can use: ("GPU", "NVIDIA H100 ..."), ("TPU", ...)."""
+    return [(kind, name) for kind, name, _ in _accelerator_details()]
 
 
 def _describe(accelerators) -> str:
@@ -80,17 +89,49 @@ def device_report(verbose: bool = True) -> dict:
     return report
 
 
-def use_mixed_precision_if_gpu(verbose: bool = True) -> str:
-    """Switch to ``mixed_float16`` when a GPU is present; keep ``float32`` on a CPU.
+def _gpu_compute_capabilities() -> list[float]:
+    """Compute capability (7.0, 8.0, 9.0, ...) of every NVIDIA GPU the backend sees; [] without one."""
+    return [capability for kind, _, capability in _accelerator_details() if kind == "GPU"]
 
-    On CPUs float16 arithmetic is emulated and slower, so turning it on there would only hurt.
-    Returns the policy in force. A model's last layer should keep ``dtype="float32"`` so that the
-    softmax and the loss are computed in full precision.
+
+def _cpu_has_amx() -> bool:
+    """True on CPUs with AMX bfloat16 matrix units (Linux reports them as ``amx_bf16`` in /proc/cpuinfo)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return "amx_bf16" in cpuinfo.read()
+    except OSError:  # not Linux: no cheap way to know, so assume not
+        return False
+
+
+def mixed_precision_choice() -> tuple[str, str]:
+    """(dtype policy, reason): the policy that makes training faster on this hardware, and why.
+
+    ``mixed_float16`` on NVIDIA GPUs of compute capability 7.0 or later (tensor cores);
+    ``mixed_bfloat16`` on TPUs and on CPUs with AMX units; ``float32`` everywhere else, where 16-bit
+    arithmetic is converted back and forth and can be slower (chapter 10 measures it).
     """
-    policy = "mixed_float16" if _gpu_names() else "float32"
+    capabilities = _gpu_compute_capabilities()
+    if capabilities and min(capabilities) >= 7.0:
+        return "mixed_float16", f"GPU with tensor cores (compute capability {min(capabilities):.1f})"
+    if capabilities:
+        return "float32", f"GPU without tensor cores (compute capability {min(capabilities):.1f})"
+    if any(kind == "TPU" for kind, _ in _accelerators()):
+        return "mixed_bfloat16", "TPU (bfloat16 matrix units)"
+    if _cpu_has_amx():
+        return "mixed_bfloat16", "CPU with AMX bfloat16 units"
+    return "float32", "CPU without bfloat16 matrix units: 16-bit arithmetic would only add conversions"
+
+
+def use_mixed_precision_where_it_helps(verbose: bool = True) -> str:
+    """Set Keras's dtype policy to ``mixed_precision_choice()``'s, say which and why, and return it.
+
+    A model's last layer should keep ``dtype="float32"`` so that the softmax and the loss are
+    computed in full precision.
+    """
+    policy, reason = mixed_precision_choice()
     keras.config.set_dtype_policy(policy)
     if verbose:
-        print(f"dtype policy: {policy}" + ("" if policy != "float32" else " (no GPU, so no mixed precision)"))
+        print(f"dtype policy: {policy} ({reason})")
     return policy
 
 
