@@ -62,6 +62,9 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
                                          "ig_completeness_error": ("<=", 0.05),
                                          "robust_pgd_accuracy_eps_0_1": (">=", 0.85),
                                          "robust_clean_accuracy": (">=", 0.97)},
+    "10_large_scale": {"dataset_mb": (">=", 1000), "peak_memory_share": ("<=", 0.25),
+                       "stream_vs_memory_fit_ratio": (">=", 0.9), "mirrored_max_weight_diff": ("<=", 1e-5),
+                       "multiprocess_max_weight_diff": ("<=", 1e-6), "memory_growth_per_gb_mb": ("<=", 100)},
 }
 #: Targets on two RESULTS at once, computed from a run's RESULTS when the report is written.
 DERIVED = {
@@ -76,6 +79,10 @@ DERIVED = {
     "06_gan_objective": {
         # V = −log 4 at the equilibrium: the discriminator's final loss should be within 0.05 of log 4
         "final_d_loss_minus_log4": lambda r: abs(r["final_d_loss"] - math.log(4)),
+    },
+    "10_large_scale": {
+        # the chapter asserts peak_memory_growth_mb <= 0.25 × dataset_mb (on TensorFlow; see the chapter)
+        "peak_memory_share": lambda r: r["peak_memory_growth_mb"] / r["dataset_mb"],
     },
 }
 SEEDS = (0, 1, 2)

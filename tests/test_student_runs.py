@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
-STUDENT_READY = ["09a_little_data_small_models", "09b_interpretability_adversarial"]
+STUDENT_READY = ["09a_little_data_small_models", "09b_interpretability_adversarial", "10_large_scale"]
 
 
 def _text(outputs) -> str:
