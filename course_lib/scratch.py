@@ -180,6 +180,67 @@ def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
     return int(n_in * n_out + (n_out if bias else 0))
 
 
+def _map_and_kernel(x, k, kind: str, layout: str, channel_axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` (H, W, C) and a 4-D ``kind`` kernel ``k`` in ``layout`` (both named in messages) whose axis
+    ``channel_axis`` must match the channels of ``x``: both as float arrays, or a clear error."""
+    x, k = _float_array(x, "x"), _float_array(k, "k")
+    if x.ndim != 3:
+        raise ValueError(f"x should be a feature map (H, W, C), got shape {x.shape}")
+    if k.ndim != 4:
+        raise ValueError(f"k should be a {kind} kernel {layout}, got shape {k.shape}")
+    if min(x.shape) == 0 or min(k.shape) == 0:
+        raise ValueError(f"x and k should not be empty, got shapes {x.shape} and {k.shape}")
+    if k.shape[channel_axis] != x.shape[2]:
+        which = {2: "third", 3: "last"}[channel_axis]
+        raise ValueError(
+            f"k expects {k.shape[channel_axis]} input channels (its shape is {k.shape} = {layout}) but x has "
+            f"{x.shape[2]} (shape {x.shape}); the {which} axis of k must equal the channels of x"
+        )
+    return x, k
+
+
+def transpose_output_size(n: int, k: int, stride: int = 1, padding: str = "valid") -> int:
+    """Length of a transposed convolution's output along one axis, as Keras computes it.
+
+    ``"valid"``: n·stride + max(k − stride, 0), every input pixel's stamp kept whole (when the kernel
+    is smaller than the stride, the gaps between stamps count too); ``"same"``: n·stride.
+    """
+    padding = _padding(padding)
+    _positive_ints(n=n, k=k, stride=stride)
+    return n * stride if padding == "same" else n * stride + max(k - stride, 0)
+
+
+def conv2d_transpose(x, k, stride=1, padding="valid") -> np.ndarray:
+    """Transposed convolution (转置卷积, often called "deconvolution"), as GAN generators use it (chapter 07).
+
+    Every input pixel stamps the kernel, scaled by its value, onto the output, and the stamps of
+    neighbouring pixels, ``stride`` apart, add up where they overlap: a learned upsampling.
+    ``x`` (H, W, C_in); ``k`` (kh, kw, C_out, C_in), the layout Keras's ``Conv2DTranspose`` stores
+    (output channels before input channels, the reverse of ``Conv2D``). Equal to
+    ``Conv2DTranspose(C_out, (kh, kw), strides=stride, padding=padding, use_bias=False)``;
+    output size from ``transpose_output_size``. It is the *adjoint* of a strided cross-correlation
+    with the same kernel (⟨conv(y), x⟩ = ⟨y, conv_transpose(x)⟩), not its inverse: it restores the
+    shape, not the values.
+    """
+    x, k = _map_and_kernel(x, k, "transposed-convolution", "(kh, kw, C_out, C_in)", channel_axis=3)
+    (sh, sw), padding = _pair(stride, "stride"), _padding(padding)
+    (height, width, _), (kh, kw, c_out, _) = x.shape, k.shape
+    full = np.zeros((transpose_output_size(height, kh, sh), transpose_output_size(width, kw, sw), c_out))
+    stamps = np.einsum("ijc,abdc->ijabd", x, k)    # each input pixel's kernel stamp: (H, W, kh, kw, C_out)
+    for i in range(height):
+        for j in range(width):
+            full[i * sh:i * sh + kh, j * sw:j * sw + kw] += stamps[i, j]
+    if padding == "valid":
+        return full
+    # "same" keeps height·stride rows: the rows a "same" convolution of that size would have read, so the
+    # crop at the start is that convolution's padding before (same_padding), the rest is cut at the end
+    out = np.zeros((height * sh, width * sw, c_out))
+    top, left = same_padding(height * sh, kh, sh)[0], same_padding(width * sw, kw, sw)[0]
+    rows, cols = min(height * sh, full.shape[0] - top), min(width * sw, full.shape[1] - left)
+    out[:rows, :cols] = full[top:top + rows, left:left + cols]
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Depthwise and depthwise-separable convolution (chapter 09a, the FAQ's lightweight models)
 # ---------------------------------------------------------------------------------------------
@@ -192,21 +253,8 @@ def depthwise_conv2d(x, k, stride=1, padding="valid") -> np.ndarray:
     so the result is (H', W', C·M), channels grouped by input channel as Keras orders them. No
     channel mixing: that is the pointwise step's job in ``separable_conv2d``.
     """
-    x = _float_array(x, "x")
-    k = _float_array(k, "k")
-    stride = _pair(stride, "stride")
-    padding = _padding(padding)
-    if x.ndim != 3:
-        raise ValueError(f"x should be a feature map (H, W, C), got shape {x.shape}")
-    if k.ndim != 4:
-        raise ValueError(f"k should be a depthwise kernel (kh, kw, C, M), got shape {k.shape}")
-    if min(x.shape) == 0 or min(k.shape) == 0:
-        raise ValueError(f"x and k should not be empty, got shapes {x.shape} and {k.shape}")
-    if k.shape[2] != x.shape[2]:
-        raise ValueError(
-            f"k expects {k.shape[2]} input channels (its shape is {k.shape} = (kh, kw, C, M)) but x has "
-            f"{x.shape[2]} (shape {x.shape}); the third axis of k must equal the channels of x"
-        )
+    x, k = _map_and_kernel(x, k, "depthwise", "(kh, kw, C, M)", channel_axis=2)
+    stride, padding = _pair(stride, "stride"), _padding(padding)
     windows = _windows(x, k.shape[:2], stride, padding, 0.0)  # (H', W', C, kh, kw)
     out = np.einsum("ijcab,abcm->ijcm", windows, k)
     return out.reshape(out.shape[0], out.shape[1], -1)
