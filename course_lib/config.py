@@ -56,6 +56,16 @@ def mode() -> str:
     return "fast" if is_fast() else "full"
 
 
+FAST_MODE_NOTE = ("Fast mode (COURSE_FAST=1): small subsets and a few steps, so the numbers and pictures "
+                  "below come from a tiny run; the text describes what full mode measures.")
+FULL_MODE_NOTE = "Full mode: the whole dataset and the real number of epochs, as the text describes."
+
+
+def announce_mode() -> None:
+    """Say once, at the top of a chapter, which mode runs and what that means for its numbers."""
+    print(FAST_MODE_NOTE if is_fast() else FULL_MODE_NOTE)
+
+
 def pick(full, fast):
     """Return ``fast`` in fast mode and ``full`` otherwise: ``EPOCHS = pick(full=5, fast=1)``."""
     return fast if is_fast() else full

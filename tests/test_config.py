@@ -47,3 +47,12 @@ def test_course_seed_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("COURSE_SEED", "one")
     with pytest.raises(ValueError, match="COURSE_SEED should be a non-negative int, got 'one'"):
         config.course_seed()
+
+
+def test_announce_mode_says_what_the_numbers_mean(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    config.announce_mode()
+    assert "tiny run" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_FAST", "0")
+    config.announce_mode()
+    assert capsys.readouterr().out.startswith("Full mode")

@@ -59,3 +59,10 @@ def test_solution_markers_are_balanced(notebook):
             problems.append(str(error))
     assert not problems, "\n".join(problems)
     assert solutions >= 1, f"{name} has no exercise (no {student.BEGIN} line)"
+
+
+def test_the_first_code_cell_says_which_mode_runs(notebook):
+    """In fast mode a learner is told once, at the top, that the figures come from a tiny run."""
+    _, content = notebook
+    first = next(cell.source for cell in content.cells if cell.cell_type == "code")
+    assert "config.announce_mode()" in first

@@ -1,21 +1,24 @@
-"""The student version of a chapter runs top to bottom without a traceback (DESIGN.md, "A chapter notebook").
+"""The student version of every chapter runs top to bottom without a traceback (DESIGN.md, "A chapter").
 
 Every solution is replaced by its stub (``course_lib.student``), then the notebook runs in fast mode in a
-fresh kernel with strict checks off, as a learner would first open it. No cell may raise, and every
-graded checker cell (nbgrader ``grade: true``) must say that its exercise is not answered yet.
-Chapters join STUDENT_READY as their exercises are written so that nothing after them needs the answer.
+fresh kernel with strict checks off, as a learner would first open it. No cell may raise, and the checker
+cell after each exercise must say that the exercise is not answered yet. The student version differs from
+the chapter only in its stubs, and the JAX pass of the suite runs every chapter itself, so these runs
+happen in the TensorFlow pass only. Chapters in NBGRADER_READY also carry nbgrader cell metadata.
 """
 import json
 from pathlib import Path
 
 from course_lib import student
 
+import keras
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
-STUDENT_READY = ["09a_little_data_small_models", "09b_interpretability_adversarial", "10_large_scale"]
+STEMS = sorted(path.stem for path in CHAPTERS.glob("*.ipynb"))
+NBGRADER_READY = ["09a_little_data_small_models", "09b_interpretability_adversarial", "10_large_scale"]
 
 
 def _text(outputs) -> str:
@@ -26,25 +29,31 @@ def _text(outputs) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("stem", STUDENT_READY)
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the student version differs only in its stubs; the TensorFlow pass runs it")
+@pytest.mark.parametrize("stem", STEMS)
 def test_the_student_version_runs_and_says_what_is_unanswered(stem, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_FAST", "1")
     monkeypatch.setenv("COURSE_STRICT", "0")   # as a learner runs it: a failed check is a red line
     with open(CHAPTERS / f"{stem}.ipynb", encoding="utf-8") as handle:
         source = json.load(handle)
     stubbed, removed = student.student_notebook(source, stem)
-    assert removed >= 3, f"{stem}: expected at least three exercises, found {removed}"
+    assert removed >= 1, f"{stem}: expected at least one exercise"
     notebook = nbformat.from_dict(stubbed)
     NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=False,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()   # raises on any traceback
-    graded = [cell for cell in notebook.cells if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
-    assert len(graded) >= 3
-    for cell in graded:
-        assert "not yet" in _text(cell.outputs), \
-            f"{stem}: a checker cell did not report an unanswered exercise:\n{cell.source}"
+    checked = 0
+    for index, cell in enumerate(source["cells"][:-1]):
+        if cell["cell_type"] == "code" and student.BEGIN in "".join(cell["source"]):
+            checker = notebook.cells[index + 1]
+            assert "not yet" in _text(checker.outputs), \
+                f"{stem}, cell {index + 1}: the checker after an exercise did not say it is unanswered:\n" \
+                f"{checker.source}"
+            checked += 1
+    assert checked == removed
 
 
-@pytest.mark.parametrize("stem", STUDENT_READY)
+@pytest.mark.parametrize("stem", NBGRADER_READY)
 def test_exercise_cells_carry_nbgrader_metadata(stem):
     """Each solution cell is an nbgrader answer cell, and the checker cell after it a graded, locked test."""
     with open(CHAPTERS / f"{stem}.ipynb", encoding="utf-8") as handle:

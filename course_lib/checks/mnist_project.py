@@ -65,8 +65,14 @@ def check_accuracy(accuracy_from_probabilities):
 
 @checker("most_confused_pair")
 def check_most_confused(answer, matrix):
-    """``answer`` = (true digit, predicted digit) of the largest off-diagonal confusion count."""
+    """``answer`` = (true digit, predicted digit) of the largest off-diagonal confusion count, or the
+    learner's ``most_confused(matrix)`` that returns it (called on a copy, which it must not change)."""
     matrix = np.asarray(matrix)
+    if callable(answer):
+        given = matrix.copy()
+        answer = answer(given)
+        if not np.array_equal(given, matrix):
+            raise Hint("your function changed the matrix it was given: work on a copy (matrix.copy())")
     off_diagonal = matrix.copy()
     np.fill_diagonal(off_diagonal, -1)
     best = off_diagonal.max()
