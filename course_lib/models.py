@@ -51,12 +51,14 @@ def build_improved_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(
                        dropout: float = 0.0) -> keras.Model:
     """The course's improved CNN (chapter 05): the article's layer pattern, re-balanced and normalised.
 
-    Three changes, each measured in chapter 05 and ``bench/mnist.py``:
+    Three changes, measured together (not one at a time) in chapter 05 and ``bench/mnist.py``:
 
     * batch normalisation after every convolution keeps each layer's inputs centred and scaled,
       which lets the optimiser use a much larger learning rate and batch;
     * it normalises *after* max-pooling (conv → pool → normalise → ReLU): pooling first leaves a
-      quarter of the values to normalise, and ReLU and max commute, so nothing is lost;
+      quarter of the values to normalise. ReLU and max commute, but the batch statistics now come from
+      the pooled values (and a negative learned scale would turn a max into a min): a different network
+      from conv → normalise → ReLU → pool, though an equally trainable one;
     * the first layer is narrower (16 filters instead of 32): its feature maps are the largest
       (26×26), so each filter there costs the most time, while strokes of a digit need few filters.
 
