@@ -52,3 +52,17 @@ def test_seeding_on_jax_prints_no_startup_lines():
     assert result.returncode == 0 and result.stdout.strip() == "jax", result.stderr
     assert "absl::InitializeLog" not in result.stderr and "oneDNN custom operations" not in result.stderr, \
         result.stderr
+
+
+
+def test_kerass_shuffle_notice_for_datasets_is_dropped_and_other_warnings_are_not():
+    """fit's default shuffle=True makes Keras warn on every tf.data pipeline; course_lib drops only that."""
+    code = ("import warnings, course_lib\n"
+            "warnings.warn('`shuffle=True` was passed, but will be ignored since the data `x` was provided "
+            "as a tf.data.Dataset.', UserWarning)\n"
+            "warnings.warn('something a learner should see', UserWarning)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "something a learner should see" in done.stderr
+    assert "shuffle=True" not in done.stderr
