@@ -41,10 +41,12 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "01_images_as_data": {"test_accuracy": (">=", 0.97), "train_seconds": ("<", 120)},
     "02_convolution": {"test_accuracy": (">=", 0.97)},
     "03_pooling": {"forward_speedup": (">=", 2)},
-    "04_dense_layers": {"article_cnn_test_accuracy": (">=", 0.985), "dense_only_test_accuracy": (">=", 0.97),
+    "04_dense_layers": {"article_cnn_test_accuracy": (">=", 0.98), "dense_only_test_accuracy": (">=", 0.97),
                         "linear_test_accuracy": (">=", 0.90), "templates_matching_their_digit": (">=", 9)},
-    "05_mnist_project": {"article_test_accuracy": (">=", 0.985), "improved_test_accuracy": (">=", 0.992),
-                         "fit_time_ratio": ("<=", 1), "speedup_to_99": (">=", 2)},
+    "05_mnist_project": {"article_test_accuracy": (">=", 0.985), "improved_test_accuracy": (">=", 0.991),
+                         "test_accuracy_gain": (">", 0), "fit_time_ratio": ("<=", 1),
+                         "speedup_to_99": (">=", 2), "selection_optimism": (">", 0),
+                         "without_batch_norm_change": ("<", 0)},
     "06_gan_objective": {"final_d_loss_minus_log4": ("<", 0.05), "d_range_on_data": ("<", 0.3)},
     "07_dcgan": {"confident_share": (">=", 0.6), "min_class_share": (">=", 0.05),
                  "classifier_accuracy": (">=", 0.98), "train_seconds": ("<=", 600)},
@@ -69,6 +71,8 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
 #: Targets on two RESULTS at once, computed from a run's RESULTS when the report is written.
 DERIVED = {
     "05_mnist_project": {
+        # the improved recipe's test accuracy over the article's (the chapter asserts improved > article)
+        "test_accuracy_gain": lambda r: r["improved_test_accuracy"] - r["article_test_accuracy"],
         # improved recipe's training time over the article's (the chapter asserts improved <= article)
         "fit_time_ratio": lambda r: r["improved_fit_seconds"] / r["article_fit_seconds"],
         # how many times sooner the improved recipe reaches 0.99 (met when the article never does)

@@ -253,7 +253,9 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
     of an epoch too, so that "seconds to reach 0.99" is measured to a quarter epoch instead of being
     rounded up to the end of one (chapter 05). Training seconds are counted without the evaluation
     time, so they measure training alone. ``rows`` holds (epochs done, a float such as 1.25;
-    cumulative training seconds; accuracy).
+    cumulative training seconds; accuracy), and ``correct`` one boolean array per row, which examples
+    were right then (chapter 05 uses them to measure how much choosing on held-out data flatters it).
+    Pass validation data, not the test set: the test set is evaluated once, at the end.
     """
 
     def __init__(self, x, y, target: float | None = None, batch_size: int = 1000, verbose: bool = False,
@@ -265,10 +267,11 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
         self.batch_size, self.verbose = batch_size, verbose
         self.evaluations_per_epoch = _validate.positive_int(evaluations_per_epoch, "evaluations_per_epoch")
         self.rows: list[tuple[float, float, float]] = []
+        self.correct: list[np.ndarray] = []
         self.seconds_to_target: float | None = None
 
     def on_train_begin(self, logs=None):
-        self.rows, self.seconds_to_target, self._train_seconds = [], None, 0.0
+        self.rows, self.correct, self.seconds_to_target, self._train_seconds = [], [], None, 0.0
         steps = (self.params or {}).get("steps") or 0
         # batch indices after which to evaluate inside an epoch (the epoch's end is always one)
         self._inside = {round(k * steps / self.evaluations_per_epoch) - 1
@@ -291,7 +294,9 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
     def _evaluate(self, position: float) -> float:
         self._train_seconds += time.perf_counter() - self._start
         predictions = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
-        accuracy = float(np.mean(np.argmax(predictions, axis=-1) == np.asarray(self.y)))
+        correct = np.argmax(predictions, axis=-1) == np.asarray(self.y)
+        accuracy = float(np.mean(correct))
+        self.correct.append(correct)
         self.rows.append((round(position, 3), self._train_seconds, accuracy))
         if self.target is not None and self.seconds_to_target is None and accuracy >= self.target:
             self.seconds_to_target = self._train_seconds
@@ -346,11 +351,12 @@ class TimeBudget(keras.callbacks.Callback):
         """
         planned = (self.params or {}).get("epochs")
         planned_text = f" of the {planned} planned" if planned else ""
+        ran = f"{self.epochs_run} epoch{'s' if self.epochs_run != 1 else ''}{planned_text}"
         if not self.stopped_early:
-            return (f"Training ran {self.epochs_run} epoch(s){planned_text} in {self.elapsed:.0f} s, "
+            return (f"Training ran {ran} in {self.elapsed:.0f} s, "
                     f"within the time budget of {self.seconds:.0f} s.")
-        return (f"The time budget of {self.seconds:.0f} s stopped training after {self.epochs_run} epoch(s)"
-                f"{planned_text} ({self.elapsed:.0f} s; the slowest epoch took {self._slowest:.0f} s). "
+        return (f"The time budget of {self.seconds:.0f} s stopped training after {ran} "
+                f"({self.elapsed:.0f} s; the slowest epoch took {self._slowest:.0f} s). "
                 "The results below come from that shorter training: on a slower or busier machine they can "
                 "fall below the chapter's targets. To train longer, raise the budget (or the epochs), resume "
                 "from a checkpoint where the chapter saves one, or run the chapter on a GPU.")

@@ -23,6 +23,14 @@ def optimal_discriminator(p_data, p_g):
         return np.where(total > 0, p_data / total, 0.5)
 
 
+def value_at_optimum(p_data, p_g, dx):
+    """Chapter 06, Exercise 3: V(D*, G) on a grid, with 0·log 0 = 0."""
+    total = np.where(p_data + p_g > 0, p_data + p_g, 1.0)
+    real = np.where(p_data > 0, p_data * np.log(np.where(p_data > 0, p_data, 1.0) / total), 0.0)
+    fake = np.where(p_g > 0, p_g * np.log(np.where(p_g > 0, p_g, 1.0) / total), 0.0)
+    return float(np.sum(real + fake) * dx)
+
+
 def find_collapsed(histograms):
     return min(histograms, key=lambda name: histograms[name].min() / histograms[name].sum())
 
@@ -44,6 +52,38 @@ def truncated_noise(count, latent_dim, limit=1.0, seed=0):
     while (outside := np.abs(z) > limit).any():
         z[outside] = rng.normal(size=outside.sum())
     return z
+
+
+def kl_rows(p, marginal=None):
+    p = np.asarray(p, dtype=float)
+    q = p.mean(axis=0) if marginal is None else marginal
+    return np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) / q), 0.0), axis=1)
+
+
+def inception_score(p, marginal=None):
+    return float(np.exp(kl_rows(p, marginal).mean()))
+
+
+def within_class_diversity(images, labels, self_pairs=False, per_class=True, singles_as_zero=False,
+                           squared=False):
+    """Mean |a − b| over pairs of two different images of one class, averaged over the classes; the
+    keyword arguments make the typical mistakes."""
+    flat, labels = np.asarray(images, dtype=float).reshape(len(images), -1), np.asarray(labels)
+    values, pooled = [], []
+    for c in np.unique(labels):
+        members = flat[labels == c]
+        gaps = members[:, None] - members[None]
+        distances = (gaps ** 2 if squared else np.abs(gaps)).mean(axis=2)
+        pairs = distances.ravel() if self_pairs else distances[np.triu_indices(len(members), k=1)]
+        if len(pairs) == 0:
+            if singles_as_zero is None:
+                values.append(np.nan)
+            elif singles_as_zero:
+                values.append(0.0)
+            continue
+        values.append(pairs.mean())
+        pooled.extend(pairs)
+    return float(np.mean(values) if per_class else np.mean(pooled))
 
 
 def most_confused(confusion, transpose=False, keep=lambda m: m):
@@ -97,13 +137,14 @@ def mask_to_box(mask, c, rows_first=False, end=1, absent=None):
     return np.array([cols.min(), rows.min(), cols.max() + end, rows.max() + end])
 
 
-def blocks(x, f):
-    """(N, H, W) → (N, H/f, f, W/f, f)."""
-    return x.reshape(len(x), x.shape[1] // f, f, -1, f)
-
-
 def mse(p, t):
     return float(np.mean((p - t) ** 2))
+
+
+def tolerated(masks, target, cap=True):
+    """Chapter 08c, Exercise 1: the share of digit pixels that may be wrong at pixel accuracy ``target``."""
+    share = (1 - target) * np.size(masks) / np.sum(np.asarray(masks) > 0)
+    return float(min(1.0, share)) if cap else float(share)
 
 
 CASES = [
@@ -118,29 +159,45 @@ CASES = [
      [(lambda p, g: g / (p + g), "1 − D*"), (lambda p, g: p / (p + g), "divides 0 by 0"),
       (lambda p, g: p / (p + g + 1), "D*(x) = p_data(x) / (p_data(x) + p_g(x))"),
       (lambda p, g: np.where(p + g > 0, p / np.maximum(p + g, 1e-12), 0.0), "D* on [0, 1, 0, 2]")]),
-    (gan_objective.check_jsd_from_value, lambda v: (v + np.log(4)) / 2,
-     [(lambda v: v + np.log(4), "2·JSD"), (lambda v: None, "forget `return`")]),
+    (gan_objective.check_value_at_optimum, value_at_optimum,
+     [(lambda p, g, dx: np.sum(p * np.log(p / (p + g)) + g * np.log(g / (p + g))) * dx, "0·log"),
+      (lambda p, g, dx: np.nansum(p * np.log(p / (p + g)) + g * np.log(g / (p + g))), "multiply by dx"),
+      (lambda p, g, dx: np.nansum(p * np.log(p / (p + g)) + g * np.log(p / (p + g))) * dx, "log(1 − D*)"),
+      (lambda p, g, dx: np.nansum(p * np.log(p / (p + g))) * dx, "the value is not right"),
+      (lambda p, g, dx: np.ones(3), "one number")]),
     (gan_objective.check_generator_gradients, lambda d: (np.mean(-d), np.mean(d - 1)),
      [(lambda d: np.mean(-d), "return a pair"), (lambda d: (np.mean(d - 1), np.mean(-d)), "swapped"),
       (lambda d: (np.mean(d), np.mean(1 - d)), "mind the sign"),
       (lambda d: (2 * np.mean(-d), np.mean(d - 1)), "the minimax gradient"),
       (lambda d: (np.mean(-d), np.mean(-d)), "the non-saturating gradient")]),
-    (dcgan.check_confident_share, lambda p, t=0.9: float(np.mean(p.max(axis=1) >= t)),
-     [(lambda p, t=0.9: p.max(axis=1) >= t, "one number"),
-      (lambda p, t=0.9: float(np.mean(p.max(axis=1) > t)), "equals the threshold"),
-      (lambda p, t=0.9: int(np.sum(p.max(axis=1) >= t)), "not the count"),
-      (lambda p, t=0.9: float(np.mean(p.max(axis=1))), "largest probability"),
-      (lambda p, t=0.9: float(np.mean(p.max(axis=1) >= 0.9)), "threshold argument")]),
+    (dcgan.check_inception_score, inception_score,
+     [(lambda p: np.ones(len(p)), "one number"),
+      (lambda p: np.log(inception_score(p)), "the mean KL divergence"),
+      (lambda p: inception_score(p, marginal=np.full(np.shape(p)[1], 1 / np.shape(p)[1])),
+       "not with the uniform"),
+      (lambda p: float(np.mean(np.exp(kl_rows(p)))), "mean KL first"),
+      (lambda p: float(np.exp(np.mean(np.sum(p * np.log(p / p.mean(axis=0)), axis=1)))), "0 · log 0"),
+      (lambda p: inception_score(p) + 0.5, "in that order")]),
+    (dcgan.check_discriminator_rate_prediction, lambda: {"d_margin": "wider", "confident_share": "lower"},
+     [(lambda: {"d_margin": "wider"}, "keys"),
+      (lambda: {"d_margin": "up", "confident_share": "lower"}, "choose")]),
     (dcgan.check_find_collapsed, find_collapsed,
      [(lambda h: 0, "return the name"), (lambda h: max(h, key=lambda name: h[name][0]), "draws every digit"),
       (lambda h: next(iter(h)), "not the collapsed one")]),
     (dcgan.check_slerp, slerp,
      [(lambda a, b, t: (1 - t) * a + t * b, "straight line"), (lambda a, b, t: a, "Ω is the angle")]),
-    (generation.check_per_class_agreement, lambda p, r, k=10: share_where(r, p, k),
-     [(lambda p, r, k=10: float(np.mean(p == r)), "one share per class"),
-      (lambda p, r, k=10: share_where(r, p, k - 1), "has shape"),
-      (lambda p, r, k=10: share_where(p, r, k), "not by how often it was predicted"),
-      (lambda p, r, k=10: share_where(r, p, k, empty=1.0), "never requested")]),
+    (generation.check_within_class_diversity, within_class_diversity,
+     [(lambda x, y: np.zeros(3), "one number"),
+      (lambda x, y: within_class_diversity(x, np.zeros(len(y))), "same label"),
+      (lambda x, y: within_class_diversity(x, y, self_pairs=True), "paired with itself"),
+      (lambda x, y: within_class_diversity(x, y, per_class=False), "each class counting once"),
+      (lambda x, y: within_class_diversity(x, y, singles_as_zero=True), "counting it as 0"),
+      (lambda x, y: within_class_diversity(x, y, squared=True), "not the squared one"),
+      (lambda x, y: within_class_diversity(x, y, singles_as_zero=None), "has no pair")]),
+    (generation.check_label_blind_prediction,
+     lambda: {"class_agreement": "near chance", "confident_share": "lower"},
+     [(lambda: {"class_agreement": "near chance"}, "keys"),
+      (lambda: {"class_agreement": "0.1", "confident_share": "lower"}, "choose")]),
     (generation.check_balanced_labels, lambda count, k=10: np.arange(count) % k,
      [(lambda count, k=10: np.arange(count - 1) % k, "has shape"),
       (lambda count, k=10: np.arange(count) // (count // k), "ints in 0..9"),
@@ -165,10 +222,17 @@ CASES = [
       (lambda p, t: float(np.sum(np.abs(p - t))), "not the sum"),
       (lambda p, t: float(np.mean(p - t)), "absolute value"),
       (lambda p, t: float(np.max(np.abs(p - t))), "mean(|prediction − target|)")]),
-    (translation.check_block_mean, lambda x, f: blocks(x, f).mean(axis=(2, 4)),
-     [(lambda x, f: x, "smaller"), (lambda x, f: x[:, ::f, ::f], "keeps one pixel"),
-      (lambda x, f: x[:, ::f, ::f].mean(axis=2), "has shape"),
-      (lambda x, f: blocks(x, f).max(axis=(2, 4)), "reshape to (N, H/f, f, W/f, f)")]),
+    (translation.check_best_guess,
+     lambda c, loss: np.mean(c, axis=0) if loss == "l2" else np.median(c, axis=0),
+     [(lambda c, loss: np.asarray(c), "return one image"),
+      (lambda c, loss: np.asarray(c)[0], "one of the candidates"),
+      (lambda c, loss: np.median(c, axis=0) if loss == "l2" else np.mean(c, axis=0), "swapped"),
+      (lambda c, loss: np.mean(c, axis=0), "same for both losses"),
+      (lambda c, loss: np.mean(c, axis=0) if loss == "l2" else np.sort(c, axis=0)[0], "as many candidates"),
+      (lambda c, loss: np.mean(c, axis=0) if loss == "l2" else np.round(np.mean(c, axis=0)), "2nd and 3rd"),
+      (lambda c, loss: np.median(c, axis=0) + (0.1 if loss == "l2" else 0.0), "derivative")]),
+    (translation.check_l1_only_prediction, lambda: {"psnr": "higher", "roughness": "lower"},
+     [(lambda: {"psnr": "higher"}, "keys"), (lambda: {"psnr": "better", "roughness": "lower"}, "choose")]),
     (classification.check_per_class_accuracy, lambda t, p, k: share_where(t, p, k),
      [(lambda t, p, k: float(np.mean(t == p)), "one number"),
       (lambda t, p, k: np.full(k, np.mean(t == p)), "overall accuracy"),
@@ -203,9 +267,14 @@ CASES = [
       (lambda b, s, t: list(detection.non_max_suppression(b, s, 0.5)), "iou_threshold=0.95")]),
     (detection_checks.check_average_precision, detection.average_precision,
      [(lambda h, s, n: float(np.mean(h)), "non-increasing")]),
-    (segmentation.check_pixel_accuracy, lambda t, p: float(np.mean(t == p)),
-     [(lambda t, p: np.mean(t == p, axis=(1, 2)), "one number for all images"),
-      (lambda t, p: float(np.mean(t[t > 0] == p[t > 0])), "element by element")]),
+    (segmentation.check_tolerated_digit_errors, lambda m, t: tolerated(m, t),
+     [(lambda m, t: None, "forget a `return`"),
+      (lambda m, t: np.full(len(m), 0.5), "one number for all images"),
+      (lambda m, t: 1 - t, "share of all pixels"),
+      (lambda m, t: (1 - t) * np.size(m), "count of pixels"),
+      (lambda m, t: tolerated(m, t, cap=False), "cannot exceed 1"),
+      (lambda m, t: float(np.mean([tolerated(x, t) for x in m])), "not image by image"),
+      (lambda m, t: (1 - t) * np.size(m) / np.sum(np.asarray(m) == 0), "how many pixels may be wrong")]),
     (segmentation.check_class_iou, class_iou,
      [(lambda t, p, c: class_iou(t, p, c, over="pred"), "predicted pixels only"),
       (lambda t, p, c: class_iou(t, p, c, over="true"), "true pixels only"),

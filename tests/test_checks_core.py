@@ -15,34 +15,18 @@ def lenient(monkeypatch):
 
 def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("COURSE_STRICT", "1")
-    with pytest.raises(core.ExerciseFailed, match="preprocess"):
-        checks.check_preprocess(lambda images: images)
+    with pytest.raises(core.ExerciseFailed, match="accuracy"):
+        checks.check_accuracy(lambda probabilities, labels: 2.0)
 
 
 def test_checker_turns_crashes_into_hints():
-    def crashes(images):
-        return images / undefined_name  # noqa: F821
-    result = checks.check_preprocess(crashes)
+    def crashes(probabilities, labels):
+        return probabilities / undefined_name  # noqa: F821
+    result = checks.check_accuracy(crashes)
     assert not result and "NameError" in result.message and "line" in result.message
-    not_written = checks.check_preprocess(lambda images: (_ for _ in ()).throw(NotImplementedError()))
+    not_written = checks.check_accuracy(lambda p, y: (_ for _ in ()).throw(NotImplementedError()))
     assert "not written yet" in not_written.message
-    assert "expected a function" in checks.check_preprocess(42).message
-
-
-def test_preprocess_checker():
-    assert checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)).astype("float32") / 255)
-    assert "channel axis" in checks.check_preprocess(lambda im: im.astype("float32") / 255).message
-    unscaled = checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)).astype("float32"))
-    assert "divide by 255" in unscaled.message
-    assert "float32" in checks.check_preprocess(lambda im: im.reshape((-1, 28, 28, 1)) / 255.0).message
-    assert "return" in checks.check_preprocess(lambda im: None).message
-
-
-def test_conv_params_checker():
-    assert checks.check_conv_params(lambda k, c, f: (k[0] * k[1] * c + 1) * f)
-    result = checks.check_conv_params(lambda k, c, f: k[0] * k[1] * c * f)
-    assert not result and "forgot one bias" in result.message
-    assert "should be a number" in checks.check_conv_params(lambda k, c, f: "320").message
+    assert "expected a function" in checks.check_accuracy(42).message
 
 
 def test_accuracy_checker():
@@ -51,21 +35,20 @@ def test_accuracy_checker():
     assert not checks.check_accuracy(lambda p, y: float(np.mean(p.argmax(0)[: len(y)] == y)))
 
 
-def test_most_confused_checker():
-    matrix = np.eye(3, dtype=int) * 10
-    matrix[2, 1] = 7
-    matrix[0, 1] = 3
-    assert checks.check_most_confused((2, 1), matrix)
-    assert "wrong order" in checks.check_most_confused((1, 2), matrix).message
-    assert "diagonal" in checks.check_most_confused((1, 1), matrix).message
-    assert "pair" in checks.check_most_confused(7, matrix).message
-    assert "digits" in checks.check_most_confused(("a", "b"), matrix).message
-    assert "0..2" in checks.check_most_confused((2, 5), matrix).message
-    assert "some other off-diagonal cell holds more" in checks.check_most_confused((0, 1), matrix).message
-    assert checks.check_most_confused(np.array([2, 1]), matrix), "a NumPy pair is a pair too"
-    tie = matrix.copy()
-    tie[1, 2] = 7
-    assert checks.check_most_confused((1, 2), tie) and checks.check_most_confused((2, 1), tie), "a tie"
+def test_accuracy_standard_error_checker():
+    assert checks.check_accuracy_standard_error(lambda p, n: (p * (1 - p) / n) ** 0.5)
+    assert "square root" in checks.check_accuracy_standard_error(lambda p, n: p * (1 - p) / n).message
+    assert "more images" in checks.check_accuracy_standard_error(lambda p, n: (p * (1 - p)) ** 0.5).message
+    assert "1/√n" in checks.check_accuracy_standard_error(lambda p, n: (p * (1 - p)) ** 0.5 / n).message
+    assert "a number" in checks.check_accuracy_standard_error(lambda p, n: "0.001").message
+    assert "p(1 − p)" in checks.check_accuracy_standard_error(lambda p, n: (p / n) ** 0.5).message
+
+
+def test_batch_norm_prediction_checker():
+    assert checks.check_batch_norm_prediction(lambda: {"accuracy": "lower", "reaches_99": "yes"})
+    assert "keys" in checks.check_batch_norm_prediction(lambda: {"accuracy": "lower"}).message
+    assert "choose one of" in checks.check_batch_norm_prediction(
+        lambda: {"accuracy": "worse", "reaches_99": "no"}).message
 
 
 def test_result_display():

@@ -99,6 +99,8 @@ def test_evaluate_each_epoch_records_rows_and_target():
     assert evaluator.rows[0][1] <= evaluator.rows[1][1]
     expected = np.mean(model.predict(x_val, verbose=0).argmax(1) == y_val)
     assert evaluator.rows[-1][2] == pytest.approx(expected)
+    assert len(evaluator.correct) == 2 and evaluator.correct[-1].shape == (32,)
+    assert [c.mean() for c in evaluator.correct] == pytest.approx([row[2] for row in evaluator.rows])
     assert evaluator.seconds_to_target == evaluator.rows[0][1], "target 0 is reached after the first epoch"
     never = train.EvaluateEachEpoch(x_val, y_val, target=1.01)
     tiny_training([never], epochs=1)
@@ -177,14 +179,38 @@ def test_feature_maps_of_sequential_and_functional_models():
     chosen = viz.feature_maps(improved, image[..., None], layers=[improved.layers[1].name])
     assert list(chosen) == [improved.layers[1].name] and chosen[improved.layers[1].name].shape == (26, 26, 16)
     figure = viz.show_feature_maps(article, image, max_channels=4)
-    assert len(figure.axes) == 3 * 5, "one row per conv layer: the input, then 4 channels"
-    grid = np.array(figure.axes).reshape(3, 5)
-    for row, (name, fmap) in zip(grid, maps.items()):
-        assert row[0].get_title() == f"{name}\n{fmap.shape[0]}×{fmap.shape[1]}×{fmap.shape[2]}"
-        assert np.allclose(row[0].get_images()[0].get_array(), image)
+    blocks = figure.subfigs
+    assert len(blocks) == 3, "one block per conv layer"
+    assert [block._suptitle.get_text() for block in blocks] == [
+        "conv 1: 26×26, 32 maps (first 4 shown)", "conv 2: 11×11, 64 maps (first 4 shown)",
+        "conv 3: 3×3, 64 maps (first 4 shown)"]          # names a learner recognises, not "conv2d_14"
+    for index, (block, fmap) in enumerate(zip(blocks, maps.values())):
+        row = block.axes                                # one row: the input column, then 4 maps
+        assert len(row) == 5
+        assert bool(row[0].get_images()) == (index == 0)   # the input is drawn once, at the top left
         for channel, axis in enumerate(row[1:]):
             assert np.allclose(axis.get_images()[0].get_array(), fmap[..., channel], atol=1e-5)
-    assert figure.get_suptitle() == "feature maps (first 4 channels of each layer)"
+    assert np.allclose(blocks[0].axes[0].get_images()[0].get_array(), image)
+    assert figure.get_suptitle().startswith("feature maps of one image")
+
+
+def test_feature_maps_come_in_a_readable_grid():
+    """Chapter 02 shows 16 maps of one layer: two rows of 8 (was one strip of 17 thumbnails)."""
+    article = models.build_article_cnn()
+    image = np.random.default_rng(1).random((28, 28)).astype("float32")
+    first = viz.conv_layers(article)[0]
+    figure = viz.show_feature_maps(article, image, layers=[first.name])
+    (block,) = figure.subfigs
+    assert len(block.axes) == 2 * 9, "2 rows of the input column and 8 maps"
+    assert sum(bool(axis.get_images()) for axis in block.axes) == 1 + 16
+    assert block._suptitle.get_text() == "conv 1: 26×26, 32 maps (first 16 shown)"
+    width, height = figure.get_size_inches()
+    assert width < 12 and height > 2.5, "wide enough to read in a notebook, not a 19-inch strip"
+    assert viz._grid_shape(12) == (2, 6) and viz._grid_shape(32) == (4, 8) and viz._grid_shape(3) == (1, 3)
+    assert viz.layer_label(article, viz.conv_layers(article)[2]) == "conv 3"
+    assert viz.layer_label(article, first.name) == "conv 1"
+    all_maps = viz.show_feature_maps(article, image, layers=[first.name], max_channels=32)
+    assert all_maps.subfigs[0]._suptitle.get_text() == "conv 1: 26×26, 32 maps"
 
 
 def test_feature_maps_errors_name_the_problem():
@@ -223,8 +249,8 @@ def test_time_budget_says_whether_it_cut_training_short():
 
     cut = fit_with(train.TimeBudget(seconds=1e-3))
     assert cut.stopped_early and cut.epochs_run == 1
-    assert "stopped training after 1 epoch(s) of the 4 planned" in cut.summary()
+    assert "stopped training after 1 epoch of the 4 planned" in cut.summary()
     assert "raise the budget" in cut.summary()
     whole = fit_with(train.TimeBudget(seconds=600))
     assert not whole.stopped_early and whole.epochs_run == 4
-    assert whole.summary().startswith("Training ran 4 epoch(s) of the 4 planned")
+    assert whole.summary().startswith("Training ran 4 epochs of the 4 planned")

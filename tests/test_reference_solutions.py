@@ -5,8 +5,8 @@ The solution is read from the notebook file on disk (the cell between ``### BEGI
 notebook fails this test, and so does a notebook whose checker cell no longer calls the checker listed
 below. Each checker must also reject at least one typical mistake with a hint that names it.
 
-Chapter 00's exercise has its checker in the notebook itself, and chapter 05's ``most_confused`` is a value
-computed from notebook state; both run on a constructed input instead.
+Chapter 00's warm-up ``pixel_count`` has its checker in the notebook itself; it runs on a constructed
+input instead.
 """
 import ast
 import json
@@ -30,6 +30,7 @@ from course_lib.checks import (
     mnist_project,
     pooling,
     segmentation,
+    start,
     translation,
     trust,
 )
@@ -171,9 +172,22 @@ def mask_to_box_inclusive(mask, c):
     return None if len(rows) == 0 else np.array([cols.min(), rows.min(), cols.max(), rows.max()])
 
 
-def per_class_agreement_by_prediction(predicted, requested, num_classes=10):
-    return np.array([np.mean(requested[predicted == c] == c) if np.any(predicted == c) else np.nan
-                     for c in range(num_classes)])
+def inception_score_uniform_prior(probabilities):
+    p = np.asarray(probabilities, dtype=float)
+    terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) * p.shape[1]), 0.0)
+    return float(np.exp(terms.sum(axis=1).mean()))
+
+
+def diversity_over_all_pairs(images, labels):
+    flat = np.asarray(images, dtype=float).reshape(len(images), -1)
+    distances = np.abs(flat[:, None] - flat[None]).mean(axis=2)
+    return float(distances[np.triu_indices(len(flat), k=1)].mean())
+
+
+def diversity_with_self_pairs(images, labels):
+    flat, labels = np.asarray(images, dtype=float).reshape(len(images), -1), np.asarray(labels)
+    return float(np.mean([np.abs(flat[labels == c][:, None] - flat[labels == c][None]).mean()
+                          for c in np.unique(labels)]))
 
 
 def clipped_noise(count, latent_dim, limit=1.0, seed=0):
@@ -223,54 +237,95 @@ CASES = [
      [(lambda x: x // 255, "integer division"), (lambda x: x / 255, "float32")]),
     ("01_images_as_data.ipynb", "rgb_to_gray", images.check_rgb_to_gray,
      [(lambda im: im.mean(axis=-1), "plain mean")]),
-    ("01_images_as_data.ipynb", "dataset_bytes", images.check_dataset_bytes,
-     [(lambda n, h, w, c, b: n * h * w * b, "every channel")]),
+    ("01_images_as_data.ipynb", "to_channels_first", images.check_to_channels_first,
+     [(lambda x: x.reshape(*x.shape[:-3], x.shape[-1], *x.shape[-3:-1]), "scrambled"),
+      (lambda x: x.T, "reversed"), (lambda x: x.transpose(0, 3, 1, 2), "single image"),
+      (lambda x: np.moveaxis(x, -1, -3) / 1, "dtype")]),
+    ("01_images_as_data.ipynb", "contrast_prediction", images.check_contrast_prediction,
+     [(lambda: {"accuracy": "same", "confidence": "lower"}, "choose"),
+      (lambda: {"accuracy": "lower"}, "keys")]),
+    ("01_images_as_data.ipynb", "questionnaire", images.check_questionnaire,
+     [(lambda: {q: "b" for q in range(1, 9)}, "to look at again")]),
+    ("00_start_here.ipynb", "sample_size_prediction", start.check_sample_size_prediction,
+     [(lambda: {"accuracy_drop": "a few points"}, "choose"), (lambda: {"drop": "1 to 10 points"}, "key")]),
+    ("00_start_here.ipynb", "questionnaire", start.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 7)}, "to look at again")]),
     ("02_convolution.ipynb", "conv2d_loop", convolution.check_conv2d_loop,
      [(scratch.correlate2d, "flipped")]),
     ("02_convolution.ipynb", "output_size", convolution.check_output_size,
      [(lambda n, k, s, p: n - k + 1, "Remember the stride")]),
-    ("02_convolution.ipynb", "keras_kernel_for", convolution.check_keras_kernel_for,
-     [(lambda K: K, "unchanged"), (lambda K: K[::-1], "both spatial axes")]),
+    ("02_convolution.ipynb", "flip_invariant", convolution.check_flip_invariant,
+     [(lambda k: bool(np.array_equal(k, k[:, ::-1])), "one axis is not enough"),
+      (lambda k: bool(np.array_equal(k, k.T)), "transpose"), (lambda k: True, "opposite signs")]),
+    ("02_convolution.ipynb", "stacking_prediction", convolution.check_stacking_prediction,
+     [(lambda: {"one_kernel": "6x6", "every_5x5": "no"}, "choose one of"),
+      (lambda: {"one_kernel": "5x5"}, "keys")]),
+    ("02_convolution.ipynb", "questionnaire", convolution.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 7)}, "to look at again")]),
     ("03_pooling.ipynb", "max_pool_loop", pooling.check_max_pool_loop,
      [(lambda x, s: scratch.avg_pool2d(x, s), "average pooling")]),
-    ("03_pooling.ipynb", "conv_multiply_adds", pooling.check_conv_multiply_adds,
-     [(lambda h, w, kh, kw, ci, co: h * w * kh * kw * co, "C_in")]),
+    ("03_pooling.ipynb", "receptive_field", pooling.check_receptive_field,
+     [(lambda layer_list: 1 + sum(k - 1 for k, s in layer_list), "ignored the strides"),
+      (lambda layer_list: int(np.prod([k for k, s in layer_list])), "do not multiply")]),
     ("03_pooling.ipynb", "global_average_pool", pooling.check_global_average_pool,
      [(lambda x: x.mean(axis=-1), "over the channels")]),
+    ("03_pooling.ipynb", "pooling_prediction", pooling.check_pooling_prediction,
+     [(lambda: {"accuracy": "higher", "shift": "about the same"}, "choose one of"),
+      (lambda: {"accuracy": "about the same"}, "keys")]),
+    ("03_pooling.ipynb", "questionnaire", pooling.check_questionnaire,
+     [(lambda: {q: "b" for q in range(1, 7)}, "to look at again")]),
     ("04_dense_layers.ipynb", "conv_params", dense.check_conv_params,
      [(lambda kh, kw, ci, co: kh * kw * ci * co, "biases")]),
-    ("04_dense_layers.ipynb", "dense_params", dense.check_dense_params,
-     [(lambda i, o: i * o, "one bias per output")]),
+    ("04_dense_layers.ipynb", "hidden_layer_gradients", dense.check_hidden_layer_gradients,
+     [(lambda x, y, W1, b1, W2, b2: dense._hand_hidden_gradients(x, y, W1, b1, W2, b2, relu_mask=False),
+       "ReLU is missing"),
+      (lambda x, y, W1, b1, W2, b2: dense._hand_hidden_gradients(x, y, W1, b1, W2, b2, mean=False), "mean")]),
+    ("04_dense_layers.ipynb", "relu_prediction", dense.check_relu_prediction,
+     [(lambda: {"no_relu": "worse"}, "choose one of"), (lambda: {"relu": "like the linear model"}, "key")]),
+    ("04_dense_layers.ipynb", "questionnaire", dense.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 8)}, "to look at again"), (lambda: {1: "c"}, "no answer yet")]),
     ("04_dense_layers.ipynb", "softmax_stable", dense.check_softmax_stable,
      [(naive_softmax, "Subtract each row's maximum")]),
     ("04_dense_layers.ipynb", "cross_entropy", dense.check_cross_entropy,
      [(lambda p, y: float(-np.sum(np.log(p[np.arange(len(y)), y]))), "sum")]),
-    ("05_mnist_project.ipynb", "preprocess", mnist_project.check_preprocess,
-     [(lambda im: im.astype("float32") / 255, "channel axis"),
-      (lambda im: im.reshape((-1, 28, 28, 1)) / 255, "float32")]),
-    ("05_mnist_project.ipynb", "count_conv_params", mnist_project.check_conv_params,
-     [(lambda k, c, f: k[0] * k[1] * c * f, "forgot one bias")]),
     ("05_mnist_project.ipynb", "accuracy_from_probabilities", mnist_project.check_accuracy,
      [(lambda p, y: int(np.sum(p.argmax(axis=1) == y)), "count")]),
+    ("05_mnist_project.ipynb", "accuracy_standard_error", mnist_project.check_accuracy_standard_error,
+     [(lambda p, n: p * (1 - p) / n, "square root"), (lambda p, n: (p * (1 - p)) ** 0.5 / n, "1/√n")]),
+    ("05_mnist_project.ipynb", "batch_norm_prediction", mnist_project.check_batch_norm_prediction,
+     [(lambda: {"accuracy": "worse", "reaches_99": "no"}, "choose one of"),
+      (lambda: {"accuracy": "lower"}, "keys")]),
+    ("05_mnist_project.ipynb", "questionnaire", mnist_project.check_questionnaire,
+     [(lambda: {q: "c" for q in range(1, 7)}, "to look at again"), (lambda: {1: "b"}, "no answer yet")]),
     ("06_gan_objective.ipynb", "value_of_game", gan_objective.check_value_of_game,
      [(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(f)), "log(1 − D(G(z)))"),
       (lambda r, f: np.mean(np.log(np.concatenate([r, 1 - f]))), "two means separately")]),
     ("06_gan_objective.ipynb", "optimal_discriminator", gan_objective.check_optimal_discriminator,
      [(lambda p, g: g / (p + g), "1 − D*"), (lambda p, g: p / (p + g), "divides 0 by 0")]),
-    ("06_gan_objective.ipynb", "jsd_from_value", gan_objective.check_jsd_from_value,
-     [(lambda v: v + np.log(4), "2·JSD")]),
+    ("06_gan_objective.ipynb", "value_at_optimum", gan_objective.check_value_at_optimum,
+     [(lambda p, g, dx: np.sum(p * np.log(p / (p + g)) + g * np.log(g / (p + g))) * dx, "0·log"),
+      (lambda p, g, dx: np.nansum(p * np.log(p / (p + g)) + g * np.log(g / (p + g))), "multiply by dx")]),
     ("06_gan_objective.ipynb", "generator_gradients", gan_objective.check_generator_gradients,
      [(lambda d: (np.mean(d - 1), np.mean(-d)), "swapped"),
       (lambda d: (np.mean(d), np.mean(1 - d)), "sign")]),
-    ("07_dcgan.ipynb", "confident_share", dcgan.check_confident_share,
-     [(lambda p, t=0.9: float(np.mean(p.max(axis=1) > t)), "equals the threshold"),
-      (lambda p, t=0.9: int(np.sum(p.max(axis=1) >= t)), "not the count"),
-      (lambda p, t=0.9: float(np.mean(p.max(axis=1) >= 0.9)), "threshold argument")]),
+    ("06_gan_objective.ipynb", "minimax_prediction", gan_objective.check_minimax_prediction,
+     [(lambda: {"gradient": "smaller", "progress": "about as far"}, "choose one of"),
+      (lambda: {"gradient": "about the same"}, "keys")]),
+    ("06_gan_objective.ipynb", "questionnaire", gan_objective.check_questionnaire,
+     [(lambda: {q: "b" for q in range(1, 7)}, "to look at again")]),
+    ("07_dcgan.ipynb", "inception_score", dcgan.check_inception_score,
+     [(inception_score_uniform_prior, "marginal p(y)"),
+      (lambda p: float(np.exp(np.mean(np.sum(p * np.log(p / p.mean(axis=0)), axis=1)))), "0 · log 0")]),
     ("07_dcgan.ipynb", "find_collapsed", dcgan.check_find_collapsed,
      [(lambda h: max(h, key=lambda name: h[name][0]), "draws every digit"),
       (lambda h: next(iter(h)), "not the collapsed one")]),
     ("07_dcgan.ipynb", "slerp", dcgan.check_slerp,
      [(lambda a, b, t: (1 - t) * a + t * b, "straight line")]),
+    ("07_dcgan.ipynb", "discriminator_rate_prediction", dcgan.check_discriminator_rate_prediction,
+     [(lambda: {"d_margin": "larger", "confident_share": "lower"}, "choose one of"),
+      (lambda: {"margin": "wider"}, "keys")]),
+    ("07_dcgan.ipynb", "questionnaire", dcgan.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 8)}, "to look at again")]),
     ("08a_classification.ipynb", "per_class_accuracy", classification.check_per_class_accuracy,
      [(lambda t, p, k: np.full(k, np.mean(t == p)), "overall accuracy"),
       (share_by_prediction, "not by the prediction")]),
@@ -279,6 +334,10 @@ CASES = [
       (lambda m: np.unravel_index(np.argmax(m), np.shape(m)), "diagonal")]),
     ("08a_classification.ipynb", "top_k_accuracy", classification.check_top_k_accuracy,
      [(lambda p, y, k: float(np.mean(p.argmax(axis=1) == y)), "k largest")]),
+    ("08a_classification.ipynb", "scaling_prediction", classification.check_scaling_prediction,
+     [(lambda: {"unscaled": "worse"}, "choose"), (lambda: {"scaled": "lower"}, "one key")]),
+    ("08a_classification.ipynb", "questionnaire", classification.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 8)}, "to look at again"), (lambda: {1: "b"}, "no answer yet")]),
     ("08b_detection.ipynb", "box_iou", detection.check_box_iou,
      [(iou_unclipped, "clip"), (iou_over_first_box, "divided by one box's area")]),
     ("08b_detection.ipynb", "nms", detection.check_nms,
@@ -286,28 +345,51 @@ CASES = [
       (lambda b, s, t: list(range(len(b))), "nothing was suppressed")]),
     ("08b_detection.ipynb", "ap_from_hits", detection.check_average_precision,
      [(mean_of_hits, "non-increasing")]),
-    ("08c_segmentation.ipynb", "pixel_accuracy", segmentation.check_pixel_accuracy,
-     [(lambda t, p: np.mean(t == p, axis=(1, 2)), "one number for all images")]),
+    ("08b_detection.ipynb", "strict_hit_prediction", detection.check_strict_hit_prediction,
+     [(lambda: {"map_drop": "tiny", "hardest_digit": 1}, "choose"),
+      (lambda: {"map_drop": "small", "hardest_digit": "one"}, "int from 0 to 9")]),
+    ("08b_detection.ipynb", "questionnaire", detection.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 7)}, "to look at again")]),
+    ("08c_segmentation.ipynb", "tolerated_digit_errors", segmentation.check_tolerated_digit_errors,
+     [(lambda m, t: 1 - t, "share of all pixels"),
+      (lambda m, t: (1 - t) * np.size(m) / np.sum(np.asarray(m) > 0), "cannot exceed 1"),
+      (lambda m, t: float(np.mean([min(1.0, (1 - t) * x.size / np.sum(x > 0)) for x in m])),
+       "not image by image")]),
     ("08c_segmentation.ipynb", "class_iou", segmentation.check_class_iou,
      [(lambda t, p, c: float(np.sum((t == c) & (p == c)) / max(np.sum(t == c), 1)), "true pixels only"),
       (lambda t, p, c: float(np.sum((t == c) & (p == c)) / max(np.sum((t == c) | (p == c)), 1)),
        "float('nan')")]),
     ("08c_segmentation.ipynb", "mask_to_box", segmentation.check_mask_to_box,
      [(mask_to_box_rows_first, "x is the column"), (mask_to_box_inclusive, "exclusive")]),
-    ("08d_generation.ipynb", "per_class_agreement", generation.check_per_class_agreement,
-     [(per_class_agreement_by_prediction, "requested, not by how often it was predicted")]),
+    ("08c_segmentation.ipynb", "skip_prediction", segmentation.check_skip_prediction,
+     [(lambda: {"mean_iou": "lower"}, "keys"),
+      (lambda: {"mean_iou": "worse", "more_errors": "outline"}, "choose")]),
+    ("08c_segmentation.ipynb", "questionnaire", segmentation.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 8)}, "to look at again")]),
+    ("08d_generation.ipynb", "within_class_diversity", generation.check_within_class_diversity,
+     [(diversity_over_all_pairs, "same label"), (diversity_with_self_pairs, "paired with itself")]),
     ("08d_generation.ipynb", "balanced_labels", generation.check_balanced_labels,
      [(lambda count, k=10: np.random.default_rng(0).integers(0, k, count), "should appear")]),
     ("08d_generation.ipynb", "truncated_noise", generation.check_truncated_noise,
      [(clipped_noise, "clipping"), (uniform_noise, "uniform")]),
+    ("08d_generation.ipynb", "label_blind_prediction", generation.check_label_blind_prediction,
+     [(lambda: {"class_agreement": "zero", "confident_share": "lower"}, "choose one of")]),
+    ("08d_generation.ipynb", "questionnaire", generation.check_questionnaire,
+     [(lambda: {q: "c" for q in range(1, 8)}, "to look at again")]),
     ("08e_translation.ipynb", "psnr_by_hand", translation.check_psnr_by_hand,
      [(lambda p, t: 10 * np.log10(1 / np.sqrt(np.mean((p - t) ** 2))), "*squared*"),
       (lambda p, t: 10 * np.log(1 / np.mean((p - t) ** 2)), "base-10")]),
     ("08e_translation.ipynb", "l1_loss", translation.check_l1_loss,
      [(lambda p, t: float(np.mean((p - t) ** 2)), "mean squared error"),
       (lambda p, t: float(np.mean(p - t)), "absolute value")]),
-    ("08e_translation.ipynb", "block_mean", translation.check_block_mean,
-     [(lambda x, f: x[:, ::f, ::f], "keeps one pixel")]),
+    ("08e_translation.ipynb", "best_guess", translation.check_best_guess,
+     [(lambda c, loss: np.mean(c, axis=0), "same for both losses"),
+      (lambda c, loss: np.median(c, axis=0) if loss == "l2" else np.mean(c, axis=0), "swapped"),
+      (lambda c, loss: np.asarray(c)[0], "one of the candidates")]),
+    ("08e_translation.ipynb", "l1_only_prediction", translation.check_l1_only_prediction,
+     [(lambda: {"psnr": "better", "roughness": "lower"}, "choose one of")]),
+    ("08e_translation.ipynb", "questionnaire", translation.check_questionnaire,
+     [(lambda: {q: "a" for q in range(1, 8)}, "to look at again")]),
     ("09a_little_data_small_models.ipynb", "flip_prediction", little_data.check_flip_prediction,
      [(lambda: {"digits": "maybe", "clothes_mirrored": "helps"}, "choose one of")]),
     ("09a_little_data_small_models.ipynb", "stratified_split", little_data.check_stratified_split,
@@ -359,8 +441,8 @@ CASES = [
      [(lambda: {q: "a" for q in range(1, 7)}, "to look at again")]),
 ]
 NEEDS = {"nms": ("box_iou",)}
-# checked by their own tests below: 00's checker is written in the notebook, 05's needs a confusion matrix
-CHECKED_BELOW = {("00_start_here.ipynb", "pixel_count"), ("05_mnist_project.ipynb", "most_confused")}
+# checked by its own test below: 00's checker is written in the notebook
+CHECKED_BELOW = {("00_start_here.ipynb", "pixel_count")}
 IDS = [f"{notebook[:3]}{name}" for notebook, name, *_ in CASES]
 
 
@@ -405,38 +487,3 @@ def test_chapter_00_pixel_count():
     assert not wrong and "28 pixels high" in wrong.message
     typed = check(lambda images: 784)
     assert not typed and "from the images' shape" in typed.message
-
-
-def confusion_matrix_for_the_test() -> np.ndarray:
-    """A 10-class confusion matrix whose largest mistake (true 4 taken for 9, 31 times) differs from its
-    transpose's (9 taken for 4 only 5 times) and from the largest entry overall (the diagonal)."""
-    rng = np.random.default_rng(0)
-    matrix = rng.integers(0, 12, size=(10, 10))
-    np.fill_diagonal(matrix, 900)
-    matrix[4, 9], matrix[9, 4], matrix[7, 2] = 31, 5, 20
-    return matrix
-
-
-def test_chapter_05_most_confused():
-    notebook = "05_mnist_project.ipynb"
-    index, source, cells = solution_cell(notebook, "most_confused")
-    assert "checks.check_most_confused(most_confused, matrix)" in cells[index + 1]["source"]
-    matrix = confusion_matrix_for_the_test()
-    most_confused = run_cell(source, f"{notebook}, cell {index}", {"np": np})["most_confused"]
-    given = matrix.copy()
-    assert most_confused(given) == (4, 9)
-    assert np.array_equal(given, matrix), "the solution must not change the matrix it is given"
-    assert mnist_project.check_most_confused(most_confused, matrix).passed
-    for wrong, words in [((9, 4), "wrong order"), ((7, 2), "some other off-diagonal cell holds more"),
-                         ((4, 4), "diagonal"), (np.unravel_index(matrix.argmax(), matrix.shape), "diagonal"),
-                         (49, "pair"), ((4, 12), "0..9")]:
-        result = mnist_project.check_most_confused(wrong, matrix)
-        assert not result.passed and words in result.message, (wrong, result.message)
-
-    def changes_the_matrix(m):
-        np.fill_diagonal(m, -1)
-        return tuple(int(i) for i in np.unravel_index(m.argmax(), m.shape))
-
-    result = mnist_project.check_most_confused(changes_the_matrix, matrix)
-    assert not result.passed and "work on a copy" in result.message
-    assert mnist_project.check_most_confused(np.array([4, 9]), matrix).passed

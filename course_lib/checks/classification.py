@@ -1,7 +1,16 @@
 """Checkers for chapter 08a (classification beyond digits: Fashion-MNIST)."""
 from __future__ import annotations
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    expect_equal_number,
+    multiple_choice,
+)
 
 import numpy as np
 
@@ -95,3 +104,34 @@ def check_top_k_accuracy(top_k_accuracy):
     expected = float(np.mean([y in row for y, row in zip(y_true, top)]))
     expect_equal_number(call(top_k_accuracy, probabilities, y_true, 3), expected,
                         "top_k_accuracy on random probabilities, k=3", tolerance=1e-6)
+
+
+SCALING_CHOICES = ("lower", "about the same", "higher")
+
+
+@checker("your prediction, before the unscaled run")
+def check_scaling_prediction(scaling_prediction):
+    """The learner's ``scaling_prediction()`` → {"unscaled": one of SCALING_CHOICES}. Any honest
+    prediction passes; the experiment after it says whether it came true."""
+    return expect_choices(call(scaling_prediction), {"unscaled": SCALING_CHOICES})
+
+
+QUESTIONNAIRE = {1: "b", 2: "a", 3: "b", 4: "c", 5: "b", 6: "a", 7: "c"}
+REASONS = {
+    1: "the torso-with-sleeves classes share their outline; a collar or a sleeve length is a few pixels",
+    2: "the class means need no training: what they get right, the raw pixels already tell",
+    3: "each class's accuracy counts as often as the class has test images",
+    4: "a number used to choose or to watch is no longer an unbiased estimate: the test set is kept for one "
+       "final measurement",
+    5: "almost every shoe was photographed pointing left, and the model learned that direction",
+    6: "when the true class is usually the second guess, the mistakes are between close classes such as "
+       "shirt and T-shirt",
+    7: "scaling the input by 255 scales the first convolution's output by 255; max-pooling keeps the factor "
+       "and batch normalisation divides it out, so the network computes almost the same thing",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -1,8 +1,18 @@
-"""Checkers for chapter 02 (convolution): a loop convolution, output sizes, the kernel flip."""
+"""Checkers for chapter 02 (convolution): a loop convolution, output sizes, when the flip does not matter,
+the stacking prediction and the questionnaire."""
 from __future__ import annotations
 
 from course_lib import scratch
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_number_cases
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    expect_number_cases,
+    multiple_choice,
+)
 
 import numpy as np
 
@@ -44,22 +54,83 @@ def check_output_size(output_size):
     expect_number_cases(output_size, cases, scratch.output_size, "output_size", hint)
 
 
-@checker("keras_kernel_for: make Keras compute the article's convolution")
-def check_keras_kernel_for(keras_kernel_for):
-    """``keras_kernel_for(K)``: the kernel to load into Conv2D so it computes conv2d with K."""
-    rng = np.random.default_rng(3)
-    K = rng.normal(size=(3, 2, 2, 4))
-    got = as_array(call(keras_kernel_for, K.copy()), "keras_kernel_for(K)")
-    expected = scratch.flip_kernel(K)
-    if got.shape != K.shape:
-        raise Hint(f"the kernel should keep Keras's layout {K.shape} (kh, kw, C_in, C_out), got {got.shape}")
-    if np.allclose(got, K):
-        raise Hint("that is K unchanged: Conv2D would compute the cross-correlation; "
-                   "flip the two spatial axes")
-    if np.allclose(got, K[::-1, ::-1, ::-1, ::-1]) or np.allclose(got, K[::-1, ::-1, ::-1]):
-        raise Hint("flip only the two spatial axes (kh and kw): the channel axes are not part of the formula")
-    if np.allclose(got, K[::-1]) or np.allclose(got, K[:, ::-1]):
-        raise Hint("flip both spatial axes, up-down and left-right: K[::-1, ::-1]")
-    expect_close(got, expected, "keras_kernel_for(K)")
-    x = rng.normal(size=(6, 5, 2))
-    expect_close(scratch.correlate2d(x, got), scratch.conv2d(x, K), "Conv2D with your kernel")
+def _flip_cases():
+    """(name, kernel, what the flip does to it) for the flip_invariant checker: presets, traps, odd shapes."""
+    presets = {name: np.array(kernel, dtype=float) for name, kernel in (
+        ("box blur", [[1 / 9] * 3] * 3),
+        ("sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+        ("Sobel x", [[1, 0, -1], [2, 0, -2], [1, 0, -1]]),
+        ("emboss", [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]),
+        ("mirror-symmetric left to right only", [[1, 2, 1], [0, 0, 0], [3, 3, 3]]),
+        ("a symmetric matrix (k equals its transpose)", [[1, 2, 3], [2, 0, 4], [3, 4, 5]]),
+        ("a kernel that is neither mirror-symmetric nor a symmetric matrix",
+         [[1, 2, 0], [0, 5, 0], [0, 2, 1]]),
+        ("a 2 × 3 kernel", [[1, 0, 2], [2, 0, 1]]),
+        ("a 2 × 4 kernel", [[1, 2, 3, 4], [4, 3, 2, 1]]),
+        ("a 1 × 2 kernel", [[1, 2]]),
+        ("a 4 × 4 kernel with one entry off", [[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 0]]),
+    )}
+    random = np.random.default_rng(13).normal(size=(5, 5))
+    presets["a random 5 × 5 kernel"] = random
+    presets["a random 5 × 5 kernel made point-symmetric"] = (random + random[::-1, ::-1]) / 2
+    return presets
+
+
+@checker("flip_invariant: when does the flip not matter?")
+def check_flip_invariant(flip_invariant):
+    """``flip_invariant(k)`` → True exactly when conv2d(x, k) == correlate2d(x, k) for every image x,
+    i.e. when k is point-symmetric: k[::-1, ::-1] == k."""
+    rng = np.random.default_rng(21)
+    for name, k in _flip_cases().items():
+        got = call(flip_invariant, k.copy())
+        if isinstance(got, np.ndarray) and got.size == 1:
+            got = got.item()
+        if not isinstance(got, (bool, np.bool_)):
+            shown = f" {got!r}" if isinstance(got, (int, float, str, type(None))) else ""
+            raise Hint(f"flip_invariant(k) should return True or False, got {type(got).__name__}{shown}")
+        expected = bool(np.array_equal(k, k[::-1, ::-1]))
+        if bool(got) == expected:
+            continue
+        x = rng.normal(size=(k.shape[0] + 4, k.shape[1] + 5))
+        gap = float(np.abs(scratch.conv2d(x, k) - scratch.correlate2d(x, k)).max())
+        if got:
+            why = ""
+            if np.array_equal(-k, k[::-1, ::-1]):
+                why = " The flip turns this kernel into its negative, so the two outputs have opposite signs."
+            elif np.array_equal(k, k[:, ::-1]) or np.array_equal(k, k[::-1]):
+                why = " Being its own mirror image along one axis is not enough: the formula flips both axes."
+            elif np.array_equal(k, k.T):
+                why = " A transpose is a reflection about the diagonal, not the flip the formula does."
+            raise Hint(f"for {name} you answered True, but on a random image conv2d and correlate2d differ "
+                       f"by up to {gap:.3g}.{why}")
+        raise Hint(f"for {name} you answered False, but conv2d and correlate2d give identical results on "
+                   "every image (try it). Mirror symmetry along an axis or across the diagonal is not what "
+                   "matters: compare the kernel with what the formula does to it.")
+    return "right: convolution and cross-correlation agree exactly when the kernel equals its flip."
+
+
+STACKING_CHOICES = {"one_kernel": ("3x3", "5x5", "9x9", "none"), "every_5x5": ("yes", "no")}
+
+
+@checker("your prediction, before the experiment")
+def check_stacking_prediction(stacking_prediction):
+    """The learner's ``stacking_prediction()`` → {"one_kernel": ..., "every_5x5": ...}. Any honest
+    prediction passes; the experiment says whether it came true."""
+    return expect_choices(call(stacking_prediction), STACKING_CHOICES)
+
+
+QUESTIONNAIRE = {1: "b", 2: "a", 3: "c", 4: "b", 5: "a", 6: "c"}
+REASONS = {
+    1: "Conv2D slides the kernel unflipped: Y(i, j) = Σ X(i + m, j + n) K(m, n), a cross-correlation",
+    2: "valid: (32 − 5) // 2 + 1 = 14; 'same' would give ceil(32 / 2) = 16",
+    3: "training finds whatever kernel works, and the flip of any kernel is just another kernel",
+    4: "every output is a weighted sum of equal pixels, 0.7 × (sum of the entries) = 0.7 × 0",
+    5: "the gradient for K(m, n) sums each error times the input pixel that entry saw: input ⋆ error",
+    6: "the flip turns Sobel x into −Sobel x, so only the sign of the response changes",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

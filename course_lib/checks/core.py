@@ -180,6 +180,20 @@ def multiple_choice(answer, key: dict, reasons: dict) -> str:
     return f"all {len(key)} right. " + " ".join(f"({q}) {reason}." for q, reason in reasons.items())
 
 
+def expect_choices(answer, choices: dict) -> str:
+    """Check a prediction's form: ``answer`` a dict with exactly the keys of ``choices``, each value one of
+    that key's options. Any honest prediction passes; the experiment after it says whether it came true."""
+    if not isinstance(answer, dict) or set(answer) != set(choices):
+        names = ", ".join(repr(key) for key in choices)
+        raise Hint(f"return a dict with the one key {names}" if len(choices) == 1
+                   else f"return a dict with the keys {names}")
+    for key, options in choices.items():
+        if answer[key] not in options:
+            raise Hint(f"{key}: choose one of {', '.join(repr(option) for option in options)}, "
+                       f"got {answer[key]!r}")
+    return "noted. Run the experiment and compare."
+
+
 def review_prediction(answer: dict, measured: dict) -> str:
     """One line per measured outcome: what the learner predicted and what the experiment found."""
     lines = []

@@ -1,33 +1,17 @@
 """Checkers for chapter 07, a DCGAN on MNIST."""
 from __future__ import annotations
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    multiple_choice,
+)
 
 import numpy as np
-
-
-@checker("the share of confident predictions")
-def check_confident_share(confident_share):
-    probabilities = np.array([
-        [0.95, 0.05, 0.0],
-        [0.5, 0.3, 0.2],
-        [0.0, 0.9, 0.1],     # exactly at the threshold counts as confident
-        [0.1, 0.1, 0.8],
-    ])
-    answer = call(confident_share, probabilities.copy(), 0.9)
-    if np.size(as_array(answer)) != 1:
-        raise Hint(f"return one number (a share between 0 and 1), got shape {np.shape(answer)}")
-    value = float(np.asarray(answer).item())
-    if np.isclose(value, 1 / 4):
-        raise Hint("an image whose top probability equals the threshold (0.9) counts as confident: use >=")
-    if np.isclose(value, 2):
-        raise Hint("return the share (count divided by the number of images), not the count")
-    expect_equal_number(value, 0.5, "the share for the 4 test rows", tolerance=1e-9,
-                        hint="take each row's largest probability, compare it with the threshold, average")
-    answer = call(confident_share, probabilities.copy(), 0.75)
-    expect_equal_number(np.asarray(answer).item(), 0.75, "the share at threshold 0.75", tolerance=1e-9,
-                        hint="use the threshold argument instead of a fixed 0.9")
-    return "right: the share of images whose top class has probability ≥ the threshold."
 
 
 @checker("spot the collapsed generator")
@@ -64,3 +48,82 @@ def check_slerp(slerp):
     u, v = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     expect_close(call(slerp, u, v, 0.5), [np.sqrt(0.5)] * 2, "slerp of two unit vectors at t = 0.5")
     return "right: on the arc, the vectors keep their length."
+
+
+def _inception_score(probabilities):
+    p = np.asarray(probabilities, dtype=float)
+    marginal = p.mean(axis=0, keepdims=True)
+    terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) / np.where(marginal > 0, marginal, 1.0)), 0.0)
+    return float(np.exp(terms.sum(axis=1).mean()))
+
+
+@checker("the Inception Score")
+def check_inception_score(inception_score):
+    """The learner's ``inception_score(probabilities)`` = exp(mean over samples of KL(p(y|x) ‖ p(y))), p(y)
+    the mean of the rows: 10 for confident, balanced samples, 1 for a collapsed or an undecided generator."""
+    eye = np.eye(10)
+    balanced = np.repeat(eye, 3, axis=0)              # sure of its class, every class equally often
+    collapsed = np.repeat(eye[[3]], 30, axis=0)       # sure of its class, always the same class
+    undecided = np.full((30, 10), 0.1)                # every image is a blur between all ten
+    rng = np.random.default_rng(12)
+    mixed = rng.dirichlet(np.full(10, 0.3), size=40)
+    cases = (("confident, balanced samples", balanced), ("a collapsed generator", collapsed),
+             ("undecided samples", undecided), ("40 random probability rows", mixed))
+    for name, probabilities in cases:
+        answer = call(inception_score, probabilities.copy())
+        if np.size(as_array(answer)) != 1:
+            raise Hint(f"return one number, got shape {np.shape(answer)}")
+        value = float(np.asarray(answer).item())
+        expected = _inception_score(probabilities)
+        if not np.isfinite(value):
+            raise Hint(f"for {name} your score is {value}: KL(p(y|x) ‖ p(y)) puts p(y|x) first, and a "
+                       "probability of 0 there contributes 0 · log 0 = 0 (leave those terms out, e.g. with "
+                       "np.where)")
+        if np.isclose(value, expected, rtol=1e-6, atol=1e-9):
+            continue
+        if np.isclose(value, np.log(expected), rtol=1e-6, atol=1e-9):
+            raise Hint(f"for {name} you return the mean KL divergence; the score is its exponential, "
+                       "exp(mean KL)")
+        if name == "a collapsed generator" and value > 5:
+            raise Hint(f"a generator that draws only one digit, always with certainty, scored {value:.3g}: "
+                       "compare each row with the marginal p(y), the mean of the rows over these samples, "
+                       "not with the uniform 1/K")
+        per_row_exp = np.exp([np.sum(np.where(row > 0, row * np.log(np.where(row > 0, row, 1.0)
+                                                                    / probabilities.mean(axis=0)), 0.0))
+                              for row in probabilities])
+        if np.isclose(value, per_row_exp.mean(), rtol=1e-6):
+            raise Hint("you average exp(KL) over the samples; the score takes the mean KL first, then exp")
+        raise Hint(f"for {name} the score should be {expected:.4g}, got {value:.4g}: for each row, "
+                   "KL(p(y|x) ‖ p(y)) = Σ_y p(y|x) · log(p(y|x) / p(y)), in that order; average over "
+                   "the rows, then take exp")
+    return "right: 10 (its maximum) needs every sample sure of its class and every class drawn equally often."
+
+
+DISCRIMINATOR_RATE_CHOICES = {"d_margin": ("wider", "narrower", "about the same"),
+                              "confident_share": ("higher", "lower", "about the same")}
+
+
+@checker("your prediction, before the run")
+def check_discriminator_rate_prediction(discriminator_rate_prediction):
+    """The learner's ``discriminator_rate_prediction()`` → {"d_margin": ..., "confident_share": ...}, each one
+    of the named outcomes. Any honest prediction passes; the run says whether it came true."""
+    return expect_choices(call(discriminator_rate_prediction), DISCRIMINATOR_RATE_CHOICES)
+
+
+QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "c", 5: "a", 6: "b", 7: "b"}
+REASONS = {
+    1: "with padding 'same' a stride-2 transposed convolution multiplies the size by the stride",
+    2: "it is Cᵀ, the strided convolution's transpose; C(Cᵀx) is not x, as section 1 measured",
+    3: "the discriminator only learns to separate this generator's current fakes from real digits, and it "
+       "changes every step",
+    4: "sharp (confident) but not varied: most samples are one digit",
+    5: "the weights circle around a good solution; their moving average sits nearer its centre",
+    6: "Adam's moments, its step counter and the random-number states are not weights",
+    7: "the midpoint (z0 + z1)/2 of two independent draws has length about 8/√2 ≈ 5.7, untypical for N(0, I)",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

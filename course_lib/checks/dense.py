@@ -1,4 +1,4 @@
-"""Checkers for chapter 04 (dense layers): parameter counts, softmax, cross-entropy."""
+"""Checkers for chapter 04 (dense layers): parameter counts, softmax, cross-entropy, backpropagation."""
 from __future__ import annotations
 
 from course_lib import scratch
@@ -7,9 +7,12 @@ from course_lib.checks.core import (
     as_array,
     call,
     checker,
+    expect_choices,
     expect_close,
     expect_equal_number,
     expect_number_cases,
+    expect_shape,
+    multiple_choice,
 )
 
 import numpy as np
@@ -31,20 +34,86 @@ def check_conv_params(conv_params):
     expect_number_cases(conv_params, cases, scratch.conv2d_params, "conv_params", hint)
 
 
-@checker("dense_params: parameters of a Dense layer")
-def check_dense_params(dense_params):
-    """``dense_params(n_in, n_out)``: W is (n_out, n_in), b is (n_out,)."""
-    cases = [(576, 64), (64, 10), (784, 128), (3, 1)]
+def _hidden_layer_problem(seed: int = 4):
+    """A small batch for the network x → ReLU(x W1 + b1) → softmax(· W2 + b2), in Keras's orientation."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(8, 6)).astype("float32")
+    labels = rng.integers(0, 4, size=8)
+    W1 = rng.normal(size=(6, 5)).astype("float32")
+    b1 = (0.1 * rng.normal(size=5)).astype("float32")
+    W2 = rng.normal(size=(5, 4)).astype("float32")
+    b2 = (0.1 * rng.normal(size=4)).astype("float32")
+    return x, labels, W1, b1, W2, b2
 
-    def hint(case, got, expected):
-        n_in, n_out = case
-        if got == n_in * n_out:
-            return "Add b: one bias per output."
-        if got == n_in * n_out + n_in:
-            return "There is one bias per output (n_out), not per input."
-        return "Y = WX + b: W has n_out·n_in entries and b has n_out."
 
-    expect_number_cases(dense_params, cases, scratch.dense_params, "dense_params", hint)
+def _autodiff_hidden_gradients(x, labels, W1, b1, W2, b2):
+    """∂L/∂W1 and ∂L/∂b1 of the batch's mean cross-entropy, by the backend's automatic differentiation."""
+    from course_lib import autodiff
+
+    import keras
+
+    one_hot = np.eye(W2.shape[1], dtype="float32")[labels]
+
+    def mean_loss(W1_, b1_):
+        hidden = keras.ops.relu(keras.ops.matmul(x, W1_) + b1_)
+        scores = keras.ops.matmul(hidden, W2) + b2
+        losses = -keras.ops.sum(one_hot * keras.ops.log_softmax(scores, axis=-1), axis=-1)
+        return keras.ops.reshape(keras.ops.mean(losses), (1,))
+
+    _, grad_W1 = autodiff.input_gradient(lambda W1_: mean_loss(W1_, b1), W1)
+    _, grad_b1 = autodiff.input_gradient(lambda b1_: mean_loss(W1, b1_[0]), b1[np.newaxis])
+    return grad_W1.astype(float), grad_b1[0].astype(float)
+
+
+def _hand_hidden_gradients(x, labels, W1, b1, W2, b2, relu_mask=True, mean=True):
+    """The same gradients in NumPy, with two usual slips on demand (no ReLU mask; the sum, not the mean)."""
+    x, W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in (x, W1, b1, W2, b2))
+    pre = x @ W1 + b1
+    error = scratch.softmax(np.maximum(pre, 0) @ W2 + b2) - np.eye(W2.shape[1])[labels]
+    error = error / len(x) if mean else error
+    back = error @ W2.T * ((pre > 0) if relu_mask else 1.0)
+    return x.T @ back, back.sum(axis=0)
+
+
+@checker("hidden_layer_gradients: backpropagation through a hidden layer")
+def check_hidden_layer_gradients(hidden_layer_gradients):
+    """``hidden_layer_gradients(x, labels, W1, b1, W2, b2)`` → (∂L/∂W1, ∂L/∂b1), compared with automatic
+    differentiation computed here on the course's backend."""
+    problem = _hidden_layer_problem()
+    x, labels, W1, b1, W2, b2 = problem
+    answer = call(hidden_layer_gradients, *(a.copy() for a in problem))
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise Hint(f"return a pair (gradient of W1, gradient of b1), got {type(answer).__name__}")
+    grad_W1 = as_array(answer[0], "the gradient of W1")
+    grad_b1 = as_array(answer[1], "the gradient of b1")
+    if grad_W1.shape == W1.T.shape and W1.shape != W1.T.shape:
+        raise Hint(f"the gradient of W1 has shape {grad_W1.shape}: in Keras's orientation W1 is "
+                   f"(n_in, hidden) = {W1.shape}, and its gradient has the shape of W1 (x.T @ something)")
+    expect_shape(grad_W1, W1.shape, "the gradient of W1")
+    expect_shape(grad_b1, b1.shape, "the gradient of b1")
+    expected_W1, expected_b1 = _autodiff_hidden_gradients(*problem)
+    got = (grad_W1, grad_b1)
+
+    def matches(candidate):
+        return all(np.allclose(g, c, rtol=1e-3, atol=1e-5) for g, c in zip(got, candidate))
+
+    if not matches((expected_W1, expected_b1)):
+        if matches(_hand_hidden_gradients(*problem, relu_mask=False)):
+            raise Hint("the ReLU is missing on the way back: a ReLU passes the gradient only where its input "
+                       "x W1 + b1 was positive, and blocks it (0) elsewhere")
+        if matches(_hand_hidden_gradients(*problem, mean=False)):
+            raise Hint(f"your gradients are {len(x)} times too large: the loss is the batch's *mean* "
+                       "cross-entropy, so divide p − y by the batch size")
+        if matches(tuple(-g for g in (expected_W1, expected_b1))):
+            raise Hint("the sign is wrong: the error at the scores is p − y (predicted minus one-hot), "
+                       "not y − p")
+        expect_close(grad_W1, expected_W1, "the gradient of W1", atol=1e-5, rtol=1e-3,
+                     hint="carry p − y back through W2 (error @ W2.T), then through the ReLU, then to W1 "
+                          "with x.T @ (…)")
+        expect_close(grad_b1, expected_b1, "the gradient of b1", atol=1e-5, rtol=1e-3,
+                     hint="b1's gradient is the error that reaches the hidden layer, summed over the batch")
+    return ("both gradients equal automatic differentiation's: p − y, back through W2, gated by the ReLU, "
+            "is backpropagation.")
 
 
 @checker("softmax_stable: probabilities from scores, without overflow")
@@ -86,3 +155,33 @@ def check_cross_entropy(cross_entropy):
     expect_equal_number(got, expected, "cross_entropy(p, labels)", tolerance=1e-5,
                         hint="For each row take the probability of its true label, p[i, labels[i]], "
                              "then average −log of them.")
+
+
+RELU_CHOICES = ("like the linear model", "in between", "like the ReLU network")
+
+
+@checker("your prediction, before the run without ReLU")
+def check_relu_prediction(relu_prediction):
+    """The learner's ``relu_prediction()`` → {"no_relu": one of RELU_CHOICES}. Any honest prediction passes;
+    the run says whether it came true."""
+    return expect_choices(call(relu_prediction), {"no_relu": RELU_CHOICES})
+
+
+QUESTIONNAIRE = {1: "c", 2: "b", 3: "a", 4: "a", 5: "c", 6: "b", 7: "a"}
+REASONS = {
+    1: "Keras's kernel is Wᵀ, shaped (n_in, n_out), and a batch is one example per row: x @ kernel + bias",
+    2: "a dense weight serves one connection, a convolution weight is shared by every position of the image",
+    3: "a test score that was used to choose is no longer an unbiased estimate of new data; the validation "
+       "split takes that role and the test set is used once",
+    4: "∂L/∂z = p − onehot(y): (0.7 − 1, 0.2, 0.1)",
+    5: "x W1 + b1 followed by · W2 + b2 is x (W1 W2) + (b1 W2 + b2): one linear map",
+    6: "Adam divides by the running root mean square of the gradient, so its first step is η whatever the "
+       "gradient's size",
+    7: "softmax(z − c) = softmax(z) for any constant c; subtracting the maximum keeps e^z from overflowing",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from course_lib import detection
-from course_lib.checks.core import Hint, as_array, call, checker, expect_equal_number
+from course_lib.checks.core import Hint, as_array, call, checker, expect_equal_number, multiple_choice
 
 import numpy as np
 
@@ -96,3 +96,42 @@ def check_average_precision(ap_function):
     expect_equal_number(answer.reshape(-1)[0] if answer.size == 1 else answer,
                         detection.average_precision(hits, scores, 30), "ap_from_hits on random detections",
                         tolerance=1e-6)
+
+
+DROP_CHOICES = ("small", "medium", "large")
+
+
+@checker("your prediction, before the stricter hit")
+def check_strict_hit_prediction(strict_hit_prediction):
+    """The learner's ``strict_hit_prediction()`` → {"map_drop": one of DROP_CHOICES, "hardest_digit": 0-9}.
+    Any honest prediction passes; the experiment after it says whether it came true."""
+    answer = call(strict_hit_prediction)
+    if not isinstance(answer, dict) or set(answer) != {"map_drop", "hardest_digit"}:
+        raise Hint('return a dict with the keys "map_drop" and "hardest_digit"')
+    if answer["map_drop"] not in DROP_CHOICES:
+        raise Hint(f'map_drop: choose one of {", ".join(DROP_CHOICES)}; got {answer["map_drop"]!r}')
+    digit = answer["hardest_digit"]
+    if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit <= 9:
+        raise Hint(f"hardest_digit: choose one digit, an int from 0 to 9; got {digit!r}")
+    return "noted. Run the experiment and compare."
+
+
+QUESTIONNAIRE = {1: "b", 2: "a", 3: "c", 4: "c", 5: "b", 6: "a"}
+REASONS = {
+    1: "the intersection is 2 × 10 = 20 and the union 40 + 40 − 20 = 60, so IoU = 1/3: a miss at 0.5",
+    2: "neighbouring cells often both fire for one digit; NMS keeps the best box and deletes the others",
+    3: "a threshold picked on the test canvases would make the test score optimistic: the test set would no "
+       "longer be data that no decision has seen",
+    4: "precisions along the ranking are 0, 1/2, 2/3, …, N/(N+1); made non-increasing, every recall step "
+       "gets N/(N+1)",
+    5: "the cell that holds the centre of the digit's box is responsible for it; the others learn "
+       "'no object'",
+    6: "for a box of width w shifted by d, IoU = (w − d)/(w + d): reaching 0.75 allows d ≤ w/7, about one "
+       "pixel for a 1 eight pixels wide",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

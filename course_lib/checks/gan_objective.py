@@ -1,7 +1,16 @@
 """Checkers for chapter 06, the GAN objective."""
 from __future__ import annotations
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    expect_equal_number,
+    multiple_choice,
+)
 
 import numpy as np
 
@@ -57,15 +66,71 @@ def check_optimal_discriminator(optimal_discriminator):
     return "D* is right, and safe where both densities vanish."
 
 
-@checker("the JSD from the value at D*")
-def check_jsd_from_value(jsd_from_value):
-    for value, expected in ((-np.log(4), 0.0), (-1.2, (-1.2 + np.log(4)) / 2), (0.0, np.log(2))):
-        answer = call(jsd_from_value, value)
-        if answer is None:
-            raise Hint("your function returned None: did you forget `return`?")
-        expect_equal_number(answer, expected, f"jsd_from_value({value:.4f})", tolerance=1e-6,
-                            hint="solve V = −log 4 + 2·JSD for the JSD; at V = −log 4 it is 0")
-    return "JSD = (V + log 4) / 2: 0 at the perfect generator, log 2 when D wins outright."
+def _value_at_optimum(p_data, p_g, dx):
+    """V(D*, G) on a grid, with 0·log 0 = 0 (the checker's own reference)."""
+    total = p_data + p_g
+    safe = np.where(total > 0, total, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        real_term = np.where(p_data > 0, p_data * np.log(np.where(p_data > 0, p_data, 1.0) / safe), 0.0)
+        fake_term = np.where(p_g > 0, p_g * np.log(np.where(p_g > 0, p_g, 1.0) / safe), 0.0)
+    return float(np.sum(real_term + fake_term) * dx)
+
+
+def _jsd(p, q, dx):
+    """The Jensen–Shannon divergence from its definition, ½ KL(p‖m) + ½ KL(q‖m) with m = (p + q) / 2."""
+    m = (p + q) / 2
+
+    def kl(a, b):
+        mask = a > 0
+        return float(np.sum(a[mask] * np.log(a[mask] / b[mask])) * dx)
+
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+
+
+@checker("the value at the optimal discriminator, and the JSD")
+def check_value_at_optimum(value_at_optimum):
+    """The learner's ``value_at_optimum(p_data, p_g, dx)``: V(D*, G) = ∫ p_data log D* + p_g log(1 − D*) dx on
+    a grid, with densities that overlap, coincide, or live on disjoint intervals (where 0·log 0 = 0)."""
+    x = np.linspace(-5, 7, 2401)   # wide enough for the mass, narrow enough that 1 − D* > 0
+    dx = float(x[1] - x[0])
+
+    def gaussian(mean, std):
+        return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * np.sqrt(2 * np.pi))
+
+    box_left = np.where((x >= -2) & (x < 0), 0.5, 0.0)
+    box_right = np.where((x >= 3) & (x < 5), 0.5, 0.0)
+    cases = [("N(0, 1) against N(1.5, 0.7²)", gaussian(0, 1), gaussian(1.5, 0.7)),
+             ("two equal densities", gaussian(2, 1), gaussian(2, 1)),
+             ("two boxes that do not overlap", box_left, box_right)]
+    for label, p_data, p_g in cases:
+        expected = _value_at_optimum(p_data, p_g, dx)
+        with np.errstate(all="ignore"):
+            answer = call(value_at_optimum, p_data.copy(), p_g.copy(), dx)
+        if np.size(as_array(answer, "value_at_optimum")) != 1:
+            raise Hint(f"return one number, the value V(D*, G), got shape {np.shape(answer)}")
+        got = float(np.asarray(answer, dtype=float).item())
+        if not np.isfinite(got):
+            raise Hint(f"for {label} you return {got}: where a density is 0, its term is 0·log(…) = 0 "
+                       "(the point carries no probability), so leave such points out of the sum instead of "
+                       "computing log 0")
+        if np.isclose(got, expected / dx, rtol=1e-4) and not np.isclose(got, expected, rtol=1e-4):
+            raise Hint("an integral on a grid is the sum times the spacing: multiply by dx")
+        if np.isclose(got, expected, rtol=0, atol=1e-4):
+            continue
+        d_star = np.where(p_data + p_g > 0, p_data / np.where(p_data + p_g > 0, p_data + p_g, 1.0), 0.5)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            both_log_d = np.nansum(np.where(p_g > 0, p_g * np.log(d_star), 0)
+                                   + np.where(p_data > 0, p_data * np.log(d_star), 0)) * dx
+        if np.isfinite(both_log_d) and np.isclose(got, both_log_d, atol=1e-4):
+            raise Hint("the generated samples' term is log(1 − D*), not log D*")
+        raise Hint(f"for {label} the value is not right (got {got:.5f}). V(D*, G) = "
+                   "∫ p_data log D* + p_g log(1 − D*) dx, with D* = p_data / (p_data + p_g)")
+    p_data, p_g = gaussian(0, 1), gaussian(1.5, 0.7)
+    value = float(np.asarray(call(value_at_optimum, p_data.copy(), p_g.copy(), dx)).item())
+    jsd = _jsd(p_data, p_g, dx)
+    return (f"V(D*, G) = {value:.5f} = −log 4 + 2·JSD = {-np.log(4) + 2 * jsd:.5f} for the two Gaussians; "
+            "−log 4 for equal densities; and 0, its largest possible value, for disjoint ones, where the "
+            "JSD reaches its ceiling log 2 (no point carries both densities, so D* says 1 or 0 for certain).")
 
 
 @checker("the generator's gradients")
@@ -86,3 +151,32 @@ def check_generator_gradients(generator_gradients):
     return (f"for these early-training outputs the minimax push is {abs(minimax):.3f}, "
             f"the non-saturating one {abs(non_saturating):.3f}: "
             f"about {abs(non_saturating / minimax):.0f}× stronger.")
+
+
+MINIMAX_CHOICES = {"gradient": ("much smaller", "about the same", "much larger"),
+                   "progress": ("much less far", "about as far", "much further")}
+
+
+@checker("your prediction, before the minimax run")
+def check_minimax_prediction(minimax_prediction):
+    """The learner's ``minimax_prediction()`` → {"gradient": ..., "progress": ...}, each one of the named
+    choices. Any honest prediction passes; the run says whether it came true."""
+    return expect_choices(call(minimax_prediction), MINIMAX_CHOICES)
+
+
+QUESTIONNAIRE = {1: "c", 2: "a", 3: "b", 4: "b", 5: "a", 6: "c"}
+REASONS = {
+    1: "each term is the log of a probability, so it is ≤ 0; an undecided D scores 2·log ½ = −log 4",
+    2: "maximising p_data log y + p_g log(1 − y) point by point gives y = p_data / (p_data + p_g)",
+    3: "at D* the value is −log 4 + 2·JSD, and the JSD is 0 only when p_g = p_data",
+    4: "with disjoint supports D* is certain everywhere, V(D*, G) = 0, so the JSD reaches its ceiling log 2",
+    5: "d/da log(1 − σ(a)) = −σ(a), which vanishes as D(G(z)) = σ(a) → 0, exactly when D rejects the fakes",
+    6: "Adam divides each step by the running size of the gradient, so a gradient that is consistently "
+       "twenty times smaller still moves the weights about as far",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -1,32 +1,88 @@
 """Checkers for chapter 08d, a class-conditional GAN."""
 from __future__ import annotations
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_shape
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    expect_shape,
+    multiple_choice,
+)
 
 import numpy as np
 
 
-@checker("agreement per requested class")
-def check_per_class_agreement(per_class_agreement):
-    requested = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 2])
-    predicted = np.array([0, 1, 1, 1, 0, 2, 2, 2, 0, 2])
-    expected = [0.5, 2 / 3, 0.8]
-    answer = as_array(call(per_class_agreement, predicted.copy(), requested.copy(), 3), "per_class_agreement")
-    if answer.shape == ():
-        raise Hint("return one share per class (an array of num_classes numbers), not one number")
-    expect_shape(answer, (3,), "per_class_agreement")
-    by_prediction = [np.mean(requested[predicted == c] == c) for c in range(3)]   # [1/3, 2/3, 1]
-    if np.allclose(answer, by_prediction):
-        raise Hint("divide by how many times each class was requested, not by how often it was predicted")
-    expect_close(answer, expected, "per_class_agreement",
-                 hint="for each class c: among the images requested as c, the share predicted as c")
-    answer = as_array(call(per_class_agreement, np.array([1, 1]), np.array([1, 1]), 3), "per_class_agreement")
-    expect_shape(answer, (3,), "per_class_agreement for a class never requested")
-    if not np.isnan(answer[0]) and not np.isclose(answer[1], 1.0):
-        raise Hint("class 1 was requested twice and drawn right twice: its agreement is 1")
-    if np.isfinite(answer[0]) and answer[0] != 0:
-        raise Hint("a class that was never requested has no agreement: return NaN (or 0) for it")
-    return "right: the share of each requested digit that the classifier recognises."
+def _pair_distances(images):
+    """Mean absolute pixel difference of every pair of two different images (i < j)."""
+    flat = images.reshape(len(images), -1)
+    return [np.mean(np.abs(flat[i] - flat[j])) for i in range(len(flat)) for j in range(i + 1, len(flat))]
+
+
+def _within_class_diversity(images, labels):
+    images, labels = np.asarray(images, dtype=float), np.asarray(labels)
+    per_class = [np.mean(_pair_distances(images[labels == c])) for c in np.unique(labels)
+                 if np.sum(labels == c) >= 2]
+    return float(np.mean(per_class))
+
+
+@checker("variety within each class")
+def check_within_class_diversity(within_class_diversity):
+    """The learner's ``within_class_diversity(images, labels)``: for each class with at least two images, the
+    mean absolute pixel difference over all pairs of two different images of that class; then the plain mean
+    over those classes (each class counts once)."""
+    rng = np.random.default_rng(13)
+    # a generator that draws one fixed image per class: perfect class agreement, no variety at all
+    prototypes = rng.random((3, 6, 6))
+    labels = np.repeat([0, 1, 2], 4)
+    one_per_class = prototypes[labels]
+    answer = call(within_class_diversity, one_per_class.copy(), labels.copy())
+    if np.size(as_array(answer, "within_class_diversity")) != 1:
+        raise Hint(f"return one number, got shape {np.shape(answer)}")
+    value = float(np.asarray(answer).item())
+    if not np.isclose(value, 0.0, atol=1e-9):
+        raise Hint(f"a generator that repeats one image per class scored {value:.3g}, not 0: pairs across "
+                   "classes measure how different the digits are, not the variety of styles within a digit; "
+                   "compare only images with the same label")
+    # unequal classes (5, 3 and 2 images) and one class with a single image, in a shuffled order
+    images = rng.random((11, 6, 6))
+    labels = rng.permutation(np.array([0] * 5 + [1] * 3 + [2] * 2 + [7]))
+    expected = _within_class_diversity(images, labels)
+    answer = call(within_class_diversity, images.copy(), labels.copy())
+    if np.size(as_array(answer, "within_class_diversity")) != 1:
+        raise Hint(f"return one number, got shape {np.shape(answer)}")
+    value = float(np.asarray(answer).item())
+    if not np.isfinite(value):
+        raise Hint(f"got {value}: a class with a single image has no pair; leave it out")
+    def self_included(c):
+        members = images[labels == c]
+        return np.mean([np.mean(np.abs(a - b)) for a in members for b in members])
+
+    if any(np.isclose(value, np.mean([self_included(c) for c in classes]), rtol=1e-6)
+           for classes in ((0, 1, 2), (0, 1, 2, 7))):
+        raise Hint("an image paired with itself adds a distance of 0 and pulls the mean down: use only "
+                   "pairs of two different images")
+    if np.isclose(value, 3 * expected / 4, rtol=1e-6):
+        raise Hint("a class with a single image has no pair: leave it out instead of counting it as 0")
+    pooled_pairs = np.mean([d for c in (0, 1, 2) for d in _pair_distances(images[labels == c])])
+    if np.isclose(value, pooled_pairs, rtol=1e-6):
+        raise Hint("that averages all pairs together, so the class with the most images dominates; average "
+                   "each class's own value, each class counting once")
+    squared = np.mean([np.mean([np.mean((a - b) ** 2) for i, a in enumerate(images[labels == c])
+                                for b in images[labels == c][i + 1:]]) for c in (0, 1, 2)])
+    if np.isclose(value, squared, rtol=1e-6):
+        raise Hint("measure a pair by its mean absolute pixel difference, not the squared one")
+    if not np.isclose(value, expected, rtol=1e-6):
+        raise Hint(f"got {value:.4g}, expected {expected:.4g}: per class, the mean of |a − b| over pixels "
+                   "and over every pair of two different images; then the mean over the classes")
+    digits = rng.random((6, 4, 4, 1))           # the (N, 28, 28, 1) layout of the chapter's images
+    answer = call(within_class_diversity, digits.copy(), np.array([4, 4, 4, 9, 9, 9]))
+    expect_close(answer, _within_class_diversity(digits, np.array([4, 4, 4, 9, 9, 9])),
+                 "within_class_diversity of images with a channel axis")
+    return ("right: class agreement cannot see a generator that draws one style per digit; this number "
+            "can.")
 
 
 @checker("balanced labels")
@@ -67,3 +123,32 @@ def check_truncated_noise(truncated_noise):
         raise Hint(f"with limit=2.0 the values should reach beyond ±1 but stay within ±2 (largest |z| = "
                    f"{wide.max():.3f}): use the limit argument")
     return "right: normal noise with every value within the limit."
+
+
+LABEL_BLIND_CHOICES = {"class_agreement": ("about the same", "lower, but well above chance", "near chance"),
+                       "confident_share": ("higher", "lower", "about the same")}
+
+
+@checker("your prediction, before the run")
+def check_label_blind_prediction(label_blind_prediction):
+    """The learner's ``label_blind_prediction()`` → {"class_agreement": ..., "confident_share": ...}, each one
+    of the named outcomes. Any honest prediction passes; the run says whether it came true."""
+    return expect_choices(call(label_blind_prediction), LABEL_BLIND_CHOICES)
+
+
+QUESTIONNAIRE = {1: "b", 2: "a", 3: "c", 4: "a", 5: "c", 6: "b", 7: "b"}
+REASONS = {
+    1: "D(x, y) scores the pair, so the right image with the wrong label is a fake",
+    2: "w·h(x) asks whether it looks real; e_y·h(x) whether it looks like the digit y",
+    3: "agreement, confidence and the class histogram are all perfect for it; pairs within a class are not",
+    4: "the label picks the digit, the shared noise the style",
+    5: "even perfect digits are read with the classifier's own accuracy on real ones",
+    6: "noise near the centre gives the most typical images, at the cost of variety",
+    7: "the generator still gets the label, but no loss term ever rewards it for obeying it",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -1,4 +1,5 @@
-"""Checkers for chapter 01 (images as data): pixel scaling, grayscale conversion, dataset sizes."""
+"""Checkers for chapter 01 (images as data): pixel scaling, grayscale conversion, channels first, the
+contrast experiment and the questionnaire."""
 from __future__ import annotations
 
 from course_lib.checks.core import (
@@ -6,8 +7,9 @@ from course_lib.checks.core import (
     as_array,
     call,
     checker,
+    expect_choices,
     expect_close,
-    expect_number_cases,
+    multiple_choice,
     uint8_test_images,
 )
 
@@ -52,21 +54,86 @@ def check_rgb_to_gray(rgb_to_gray):
                  hint="Multiply each channel by its weight and add: image @ [0.299, 0.587, 0.114].")
 
 
-@checker("dataset_bytes: how much memory does a dataset take?")
-def check_dataset_bytes(dataset_bytes):
-    """``dataset_bytes(n_images, height, width, channels, bytes_per_value)``."""
-    cases = [(70_000, 28, 28, 1, 1), (10, 4, 5, 3, 1), (10, 4, 5, 3, 4), (1_281_167, 224, 224, 3, 1),
-             (2, 3, 3, 1, 8)]
+def _channels_first(images):
+    return np.moveaxis(np.asarray(images), -1, -3)
 
-    def reference(n, h, w, c, b):
-        return n * h * w * c * b
 
-    def hint(case, got, expected):
-        n, h, w, c, b = case
-        if got == n * h * w * b:
-            return "Count every channel: a colour pixel holds 3 values."
-        if got == n * h * w * c:
-            return "Multiply by bytes_per_value: float32 takes 4 bytes per value, uint8 one."
-        return "Bytes = images × height × width × channels × bytes per value."
+@checker("to_channels_first: (…, H, W, C) to (…, C, H, W)")
+def check_to_channels_first(to_channels_first):
+    """``to_channels_first(images)``: a channels-last image (H, W, C) or batch (N, H, W, C) to channels
+    first, every value staying with its pixel and its channel; the dtype unchanged."""
+    rng = np.random.default_rng(2)
+    batch = rng.integers(0, 256, size=(2, 4, 5, 3), dtype=np.uint8)   # N, H, W, C all different
+    answer = call(to_channels_first, batch.copy())
+    got = as_array(answer, "to_channels_first(batch)")
+    expected = _channels_first(batch)
+    if got.shape == expected.shape and not np.array_equal(got, expected):
+        if np.array_equal(got, batch.reshape(expected.shape)):
+            raise Hint("the shape is right but the pixels are scrambled: reshape keeps the numbers in their "
+                       "order in memory and only cuts that row of numbers into new pieces. The channel axis "
+                       "has to move, carrying its numbers with it")
+        raise Hint("the shape is right but the values are not where they belong: the result at "
+                   "[n, c, i, j] should be the input at [n, i, j, c]")
+    if got.shape == batch.T.shape:
+        raise Hint(f"for a batch of shape {batch.shape} you returned {got.shape}: all axes were reversed "
+                   "(.T, or transpose() without axes). The batch axis stays first and height stays before "
+                   "width; only the channel axis moves")
+    if got.shape == (2, 3, 5, 4):
+        raise Hint(f"for a batch of shape {batch.shape} you returned {got.shape}: height and width are "
+                   "swapped. Only the channel axis moves; height stays before width")
+    if got.shape != expected.shape:
+        raise Hint(f"for a batch of shape (N, H, W, C) = {batch.shape} the result should have shape "
+                   f"(N, C, H, W) = {expected.shape}, got {got.shape}")
+    if not np.array_equal(got, expected):
+        raise Hint("the result at [n, c, i, j] should be the input at [n, i, j, c]")
+    if getattr(answer, "dtype", None) != batch.dtype:
+        raise Hint(f"the values are right but the dtype became {getattr(answer, 'dtype', type(answer))}: "
+                   "moving an axis should not change the numbers' type (uint8 stays uint8)")
+    image = batch[0]
+    try:
+        single = call(to_channels_first, image.copy())
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise Hint(f"it works on a batch (N, H, W, C), but a single image (H, W, C) = {image.shape} made it "
+                   f"raise {type(error).__name__}: the function should work for both, 3 axes or 4") from None
+    single = as_array(single, "to_channels_first(image)")
+    if single.shape != (3, 4, 5) or not np.array_equal(single, _channels_first(image)):
+        raise Hint(f"it works on a batch (N, H, W, C), but a single image of shape (H, W, C) = {image.shape} "
+                   f"gave shape {single.shape}, expected (C, H, W) = (3, 4, 5): a single image has no batch "
+                   "axis in front, so its axes sit one place further left")
+    return "every number kept its pixel and its channel, for a batch and for a single image."
 
-    expect_number_cases(dataset_bytes, cases, reference, "dataset_bytes", hint)
+
+CONTRAST_CHOICES = {
+    "accuracy": ("within 2 points", "2 to 30 points lower", "over 30 points lower"),
+    "confidence": ("higher", "about the same", "lower"),
+}
+
+
+@checker("your prediction, before the run")
+def check_contrast_prediction(contrast_prediction):
+    """The learner's ``contrast_prediction()`` → {"accuracy": ..., "confidence": ...}, each one of
+    ``CONTRAST_CHOICES``. Any honest prediction passes; the run says whether it came true."""
+    return expect_choices(call(contrast_prediction), CONTRAST_CHOICES)
+
+
+QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "b", 5: "c", 6: "a", 7: "b", 8: "c"}
+REASONS = {
+    1: "height first, then width, then the channels last",
+    2: "// is integer division: 0..254 become 0 and only 255 becomes 1",
+    3: "float32 takes 4 bytes per value, uint8 one, for the same 47 million values",
+    4: "14 million images at 224 × 224 × 3 as float32 are more than 8 TB; a stream holds a batch at a time",
+    5: "a channel is bright where its colour is strong, and the blue background has little red",
+    6: "w·x + b with x halved is w·x/2 + b: the biases act as thresholds that the fainter strokes no longer "
+       "pass, and smaller scores give a flatter softmax",
+    7: "reshape regroups the numbers in their memory order (R, G, B, R, G, B, …); moving the channel axis "
+       "carries each number along",
+    8: "a CNN analyses (image → label), a GAN's generator creates (noise → image)",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from course_lib.checks.core import Hint, call, checker, multiple_choice
+from course_lib.checks.core import Hint, call, checker, expect_choices, multiple_choice
 
 
 @checker("each worker's shards")
@@ -97,13 +97,8 @@ ROUNDOFF_CHOICES = ("agree", "differ")
 def check_roundoff_prediction(roundoff_prediction):
     """The learner's ``roundoff_prediction()`` → {"mirrored": ..., "nudged": ...}, each "agree" or "differ"
     (to 1e-5, after the long run). Any honest prediction passes; the run says whether it came true."""
-    answer = call(roundoff_prediction)
-    if not isinstance(answer, dict) or set(answer) != {"mirrored", "nudged"}:
-        raise Hint('return a dict with the keys "mirrored" and "nudged"')
-    for key, value in answer.items():
-        if value not in ROUNDOFF_CHOICES:
-            raise Hint(f"{key}: choose 'agree' or 'differ', got {value!r}")
-    return "noted. Run the experiment and compare."
+    return expect_choices(call(roundoff_prediction),
+                          {"mirrored": ROUNDOFF_CHOICES, "nudged": ROUNDOFF_CHOICES})
 
 
 QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "b", 5: "c", 6: "a"}

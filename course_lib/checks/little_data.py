@@ -6,6 +6,7 @@ from course_lib.checks.core import (
     as_array,
     call,
     checker,
+    expect_choices,
     expect_equal_number,
     multiple_choice,
 )
@@ -159,13 +160,7 @@ CHOICES = ("hurts", "helps", "no change")
 def check_flip_prediction(flip_prediction):
     """The learner's ``flip_prediction()`` → {"digits": ..., "clothes_mirrored": ...}, each one of
     CHOICES. Any honest prediction passes; the experiment after it says whether it came true."""
-    answer = call(flip_prediction)
-    if not isinstance(answer, dict) or set(answer) != {"digits", "clothes_mirrored"}:
-        raise Hint('return a dict with the keys "digits" and "clothes_mirrored"')
-    for key, value in answer.items():
-        if value not in CHOICES:
-            raise Hint(f'{key}: choose one of {", ".join(CHOICES)}; got {value!r}')
-    return "noted. Run the experiment and compare."
+    return expect_choices(call(flip_prediction), {"digits": CHOICES, "clothes_mirrored": CHOICES})
 
 
 QUESTIONNAIRE = {

@@ -1,7 +1,16 @@
 """Checkers for chapter 08c (segmentation)."""
 from __future__ import annotations
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, expect_equal_number
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    expect_equal_number,
+    multiple_choice,
+)
 
 import numpy as np
 
@@ -17,19 +26,42 @@ def _example_masks():
     return true, pred
 
 
-@checker("per-pixel accuracy")
-def check_pixel_accuracy(pixel_accuracy):
-    """The learner's ``pixel_accuracy(true_masks, pred_masks)``: the fraction of pixels right."""
-    true, pred = _example_masks()
-    expected = float(np.mean(true == pred))  # 66 / 72
-    answer = call(pixel_accuracy, true, pred)
-    if isinstance(answer, np.ndarray) and answer.size > 1:
-        raise Hint("return one number for all images together, not one per image or per pixel")
-    expect_equal_number(answer, expected, "pixel_accuracy(true, pred)", tolerance=1e-6,
-                        hint="compare the two masks element by element and take the mean of the matches")
-    empty = np.zeros((1, 4, 4), np.int64)
-    expect_equal_number(call(pixel_accuracy, empty, empty), 1.0, "pixel_accuracy on two empty masks",
-                        tolerance=1e-9)
+def _tolerated_reference(masks, target):
+    masks = np.asarray(masks)
+    return float(min(1.0, (1 - target) * masks.size / np.sum(masks > 0)))
+
+
+@checker("how much pixel accuracy hides")
+def check_tolerated_digit_errors(tolerated_digit_errors):
+    """The learner's ``tolerated_digit_errors(true_masks, target_accuracy)``: the largest share of the digit
+    pixels a model that gets all background right may miss while its pixel accuracy reaches the target."""
+    masks = np.zeros((2, 10, 10), np.int64)
+    masks[0, 2:7, 3] = 4            # 5 digit pixels in image 0
+    masks[1, 1:6, 2:5] = 9          # 15 in image 1: 20 of 200 pixels are digit pixels
+    for target in (0.95, 0.99, 0.85, 1.0):
+        expected = _tolerated_reference(masks, target)
+        name = f"tolerated_digit_errors(masks, {target})"
+        answer = as_array(call(tolerated_digit_errors, masks, target), name)
+        if answer.size != 1:
+            raise Hint(f"{name} should be one number for all images together, got shape {answer.shape}")
+        value = float(answer.item())
+        if abs(value - expected) <= 1e-6:
+            continue
+        wrong = (1 - target) * masks.size
+        per_image = np.mean([min(1.0, (1 - target) * m.size / np.sum(m > 0)) for m in masks])
+        if np.isclose(value, 1 - target):
+            hint = "that is a share of all pixels; the question asks for a share of the digit pixels"
+        elif np.isclose(value, wrong) or np.isclose(value, min(wrong, np.sum(masks > 0))):
+            hint = "that is a count of pixels; return a share of the digit pixels (from 0 to 1)"
+        elif value > 1:
+            hint = ("a share cannot exceed 1: when the target is below the background share, even a model "
+                    "that misses every digit pixel reaches it")
+        elif np.isclose(value, per_image):
+            hint = "count the pixels of all images together, not image by image"
+        else:
+            hint = ("how many pixels may be wrong in all, if the accuracy over all pixels is to reach the "
+                    "target? Those wrong pixels are digit pixels")
+        raise Hint(f"{name} is {value:.4g}, which is not right. {hint}")
 
 
 @checker("IoU of one class")
@@ -74,3 +106,32 @@ def check_mask_to_box(mask_to_box):
                  "mask_to_box(mask, 2)")
     if call(mask_to_box, mask, 5) is not None:
         raise Hint("class 5 is not in the mask: return None rather than a box")
+
+
+SKIP_CHOICES = {"mean_iou": ("lower", "about the same", "higher"), "more_errors": ("outline", "identity")}
+
+
+@checker("your prediction, before the U-Net without skips")
+def check_skip_prediction(skip_prediction):
+    """The learner's ``skip_prediction()`` → {"mean_iou": ..., "more_errors": ...}, each one of SKIP_CHOICES.
+    Any honest prediction passes; the experiment after it says whether it came true."""
+    return expect_choices(call(skip_prediction), SKIP_CHOICES)
+
+
+QUESTIONNAIRE = {1: "c", 2: "b", 3: "c", 4: "a", 5: "a", 6: "b", 7: "c"}
+REASONS = {
+    1: "every background pixel is right, and the background is 92 % of the pixels",
+    2: "TP = T, FP = T, FN = 0: IoU = T / (T + T + 0) = 0.5; predicting too much is punished as well",
+    3: "with no true and no predicted pixel the IoU is 0/0; np.nanmean leaves such a class out of the mean",
+    4: "over 90 % of the pixels are background; unweighted, they dominate the loss and its gradient",
+    5: "each decoder level gets the encoder's maps of the same size, with the detail that pooling lost",
+    6: "a semantic mask gives a pixel a class, not an object; one mask per object is instance segmentation",
+    7: "the decoder had only the coarse bottleneck to say where each stroke is; the skips hand it the "
+       "fine maps of the encoder",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -6,9 +6,11 @@ from course_lib.checks.core import (
     as_array,
     call,
     checker,
+    expect_choices,
     expect_close,
     expect_equal_number,
     expect_shape,
+    multiple_choice,
 )
 
 import numpy as np
@@ -55,19 +57,75 @@ def check_l1_loss(l1_loss):
     return "right: mean |prediction − target|."
 
 
-@checker("shrinking by block means")
-def check_block_mean(block_mean):
-    images = np.arange(2 * 4 * 4, dtype=float).reshape(2, 4, 4)
-    expected = images.reshape(2, 2, 2, 2, 2).mean(axis=(2, 4))
-    answer = as_array(call(block_mean, images.copy(), 2), "block_mean(images, 2)")
-    if answer.shape == (2, 4, 4):
-        raise Hint("the result should be smaller: (N, H/factor, W/factor)")
-    expect_shape(answer, (2, 2, 2), "block_mean(images, 2)")
-    if np.allclose(answer, images[:, ::2, ::2]):
-        raise Hint("that keeps one pixel of each block; average the whole factor×factor block instead")
-    expect_close(answer, expected, "block_mean(images, 2)",
-                 hint="reshape to (N, H/f, f, W/f, f) and average over the two f axes")
-    images = np.random.default_rng(10).random((3, 28, 28))
-    expect_close(call(block_mean, images.copy(), 4), images.reshape(3, 7, 4, 7, 4).mean(axis=(2, 4)),
-                 "block_mean of 28×28 images with factor 4")
-    return "right: each output pixel is the mean of a factor×factor block."
+@checker("the best single answer under L1 and L2")
+def check_best_guess(best_guess):
+    """The learner's ``best_guess(candidates, loss)``: the (H, W) image that minimises the mean loss over K
+    equally likely targets: their pixel-wise mean for ``"l2"``, their pixel-wise median for ``"l1"``."""
+    rng = np.random.default_rng(14)
+    candidates = (rng.random((5, 4, 4)) > 0.5).astype(float)   # five sharp, black-and-white answers
+    candidates[:, 0, 0] = [0, 0, 0, 1, 1]                       # a pixel where the answers disagree
+    answers = {}
+    for loss in ("l2", "l1"):
+        answer = as_array(call(best_guess, candidates.copy(), loss), f"best_guess(candidates, {loss!r})")
+        if answer.shape == candidates.shape:
+            raise Hint("return one image (H, W), the single answer for all K candidates")
+        expect_shape(answer, candidates.shape[1:], f"best_guess(candidates, {loss!r})")
+        answers[loss] = answer
+    mean, median = candidates.mean(axis=0), np.median(candidates, axis=0)
+    if any(np.array_equal(answers["l2"], candidate) or np.array_equal(answers["l1"], candidate)
+           for candidate in candidates):
+        raise Hint("one of the candidates is a sharp answer, but it is wrong wherever the others differ: "
+                   "choose each pixel's value to minimise the mean loss over all K candidates")
+    if np.allclose(answers["l1"], mean) and np.allclose(answers["l2"], median):
+        raise Hint("the two are swapped: which one minimises the mean *squared* difference?")
+    if np.allclose(answers["l1"], answers["l2"]):
+        raise Hint("your answer is the same for both losses; they have different minimisers (try one pixel "
+                   "whose candidates are 0, 0, 0, 1, 1)")
+    expect_close(answers["l2"], mean, "best_guess(candidates, 'l2')",
+                 hint="for a squared loss, Σ(v − c_k)² is smallest where its derivative 2·Σ(v − c_k) is 0")
+    if np.allclose(answers["l1"], mean):
+        raise Hint("the mean minimises the squared difference; for the absolute difference the best value "
+                   "has as many candidates above it as below")
+    expect_close(answers["l1"], median, "best_guess(candidates, 'l1')",
+                 hint="Σ|v − c_k| is smallest where as many candidates lie above v as below it")
+    # an even number of candidates: every value between the two middle ones is as good under L1
+    even = rng.random((4, 3, 3))
+    answer = as_array(call(best_guess, even.copy(), "l1"), "best_guess of 4 candidates under 'l1'")
+    expect_shape(answer, (3, 3), "best_guess of 4 candidates under 'l1'")
+    ordered = np.sort(even, axis=0)
+    if np.any(answer < ordered[1] - 1e-9) or np.any(answer > ordered[2] + 1e-9):
+        raise Hint("with 4 candidates, each pixel's best L1 answer lies between the 2nd and 3rd smallest "
+                   "candidate values")
+    expect_close(call(best_guess, even.copy(), "l2"), even.mean(axis=0),
+                 "best_guess of 4 candidates under 'l2'")
+    return ("right: under L2 the best single answer is the average of the possible targets, a grey blend; "
+            "under L1 their pixel-wise median, a majority vote that drops what the targets disagree on.")
+
+
+L1_ONLY_CHOICES = {"psnr": ("higher", "lower", "about the same"),
+                   "roughness": ("higher", "lower", "about the same")}
+
+
+@checker("your prediction, before the run")
+def check_l1_only_prediction(l1_only_prediction):
+    """The learner's ``l1_only_prediction()`` → {"psnr": ..., "roughness": ...}, each one of the named
+    outcomes for the L1-only model against the chapter's model. Any honest prediction passes."""
+    return expect_choices(call(l1_only_prediction), L1_ONLY_CHOICES)
+
+
+QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "b", 5: "c", 6: "a", 7: "b"}
+REASONS = {
+    1: "+3 dB is 10·log10 2: the squared error is halved",
+    2: "the input is already a good guess (the baseline); the network learns only the missing detail",
+    3: "the pair (x, y) lets it reject an output that is a fine digit but not the restoration of this input",
+    4: "each of the 7×7 outputs sees an 18×18 patch and judges whether that patch looks real",
+    5: "the mean minimises the mean squared difference, and the mean of shifted strokes is a blur",
+    6: "PSNR is a log of the mean squared error, and the blend minimises that error",
+    7: "the test set measures the final model once; choices made on it would make that number optimistic",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)

@@ -1,7 +1,15 @@
 """Checkers for chapter 09b (can we trust it? interpretability and adversarial examples)."""
 from __future__ import annotations
 
-from course_lib.checks.core import Hint, as_array, call, checker, expect_close, multiple_choice
+from course_lib.checks.core import (
+    Hint,
+    as_array,
+    call,
+    checker,
+    expect_choices,
+    expect_close,
+    multiple_choice,
+)
 
 import numpy as np
 
@@ -114,14 +122,8 @@ CHOICES = ("similar", "different")
 def check_randomisation_prediction(randomisation_prediction):
     """The learner's ``randomisation_prediction()`` → {"saliency": ..., "grad_cam": ...,
     "integrated_gradients": ...}, each "similar" or "different". Any honest prediction passes."""
-    answer = call(randomisation_prediction)
-    keys = {"saliency", "grad_cam", "integrated_gradients"}
-    if not isinstance(answer, dict) or set(answer) != keys:
-        raise Hint(f"return a dict with the keys {sorted(keys)}")
-    for key, value in answer.items():
-        if value not in CHOICES:
-            raise Hint(f"{key}: choose 'similar' or 'different', got {value!r}")
-    return "noted. Run the test and compare."
+    keys = ("saliency", "grad_cam", "integrated_gradients")
+    return expect_choices(call(randomisation_prediction), {key: CHOICES for key in keys})
 
 
 QUESTIONNAIRE = {1: "b", 2: "a", 3: "b", 4: "c", 5: "a"}

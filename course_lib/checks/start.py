@@ -1,0 +1,34 @@
+"""Checkers for chapter 00 (start here): the small-sample experiment and the questionnaire.
+
+The warm-up exercise ``pixel_count`` has its checker written in the notebook itself, to show the pattern.
+"""
+from __future__ import annotations
+
+from course_lib.checks.core import call, checker, expect_choices, multiple_choice
+
+SAMPLE_DROP_CHOICES = ("under 1 point", "1 to 10 points", "over 10 points")
+
+
+@checker("your prediction, before the run")
+def check_sample_size_prediction(sample_size_prediction):
+    """The learner's ``sample_size_prediction()`` → {"accuracy_drop": one of ``SAMPLE_DROP_CHOICES``}.
+    Any honest prediction passes; the run says whether it came true."""
+    return expect_choices(call(sample_size_prediction), {"accuracy_drop": SAMPLE_DROP_CHOICES})
+
+
+QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "c", 5: "a", 6: "b"}
+REASONS = {
+    1: "fast mode trains on small subsets for a few steps; the text describes full-mode results",
+    2: "load_mnist looks on disk first, and a teacher's shared copy comes first of all",
+    3: "one cell, two sizes: config.pick; a chapter never branches on the mode",
+    4: "the same seed gives the same random numbers, so the same cell gives the same result",
+    5: "a nearest-neighbour classifier (and a network) can only be as good as the examples it has seen; "
+       "with fewer, an unusual new digit finds no close example of its own class",
+    6: "a checker turns a wrong or missing answer into a hint instead of a traceback",
+}
+
+
+@checker("questionnaire")
+def check_questionnaire(questionnaire):
+    """The learner's ``questionnaire()`` → {question number: letter}."""
+    return multiple_choice(call(questionnaire), QUESTIONNAIRE, REASONS)
