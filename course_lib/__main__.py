@@ -3,6 +3,9 @@
     python -m course_lib info                   what the course runs on, which data it would use (no download)
     python -m course_lib fetch [FOLDER]         download MNIST and Fashion-MNIST once (default: data/)
     python -m course_lib student chapters/ OUT/ write the student version (solutions stubbed out)
+    python -m course_lib doctor                 check this machine: one line per check, with fixes
+    python -m course_lib site OUT/ [--fast]     run the chapters and write a static HTML site (offline)
+    python -m course_lib slides --write|--check NOTEBOOKS...   slide types for presenting the chapters
 """
 from __future__ import annotations
 
@@ -20,7 +23,20 @@ def main(argv=None) -> int:
     student = commands.add_parser("student", help="write student notebooks with the solutions stubbed out")
     student.add_argument("source", help="folder with the chapter notebooks, e.g. chapters/")
     student.add_argument("target", help="folder to write the student notebooks into")
+    doctor = commands.add_parser("doctor", help="check this machine (versions, backend, device, datasets, "
+                                                "disk, widgets, a Jupyter kernel); exit status 1 on problems")
+    doctor.add_argument("--no-kernel", action="store_true",
+                        help="skip starting a Jupyter kernel (the slow check)")
+    doctor.add_argument("--kernel-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="how long a kernel may take to start and answer (default: 60)")
+    from course_lib import site, slides
+
+    site.add_parser(commands)
+    slides.add_parser(commands)
     args = parser.parse_args(argv)
+
+    if args.command in ("site", "slides"):
+        return {"site": site, "slides": slides}[args.command].main(args)
 
     if args.command == "student":
         from course_lib.student import write_student_version
@@ -30,6 +46,11 @@ def main(argv=None) -> int:
             print(f"{name}: {count} solution(s) replaced by stubs")
         print(f"{len(summary)} notebooks written to {args.target}")
         return 0
+
+    if args.command == "doctor":
+        from course_lib import doctor
+
+        return doctor.run(kernel=not args.no_kernel, kernel_timeout=args.kernel_timeout)
 
     from course_lib import data
 

@@ -43,12 +43,20 @@ class DataSource:
     ``kind``: ``"env"`` ($COURSE_DATA_DIR), ``"course"`` (the course's data/ folder), ``"debian"``
     (Debian's dataset-fashion-mnist files, Fashion-MNIST only), ``"keras"`` (Keras's cache or
     download) or ``"sample"`` (the bundled sample). ``full`` is False only for the sample.
+    ``kind`` is for code (RESULTS tables, tests); ``label`` says it in plain words for titles and
+    text a learner reads ("the full MNIST in $COURSE_DATA_DIR", "the bundled MNIST sample"), and
+    ``description`` is the whole sentence, with the file.
     """
 
     kind: SourceKind
     path: str
     full: bool
     description: str
+    label: str = ""
+
+    def __post_init__(self):
+        if not self.label:   # built without one: the description's words before the file name
+            object.__setattr__(self, "label", self.description.split(" (")[0])
 
     def __str__(self) -> str:
         return self.description
@@ -153,7 +161,8 @@ def load_mnist(verbose: bool = True, allow_download: bool | None = None):
         try:
             data = _keras_mnist()
             return _remember("mnist", DataSource("keras", str(cache), True,
-                                                 f"full MNIST from the Keras cache ({cache})"),
+                                                 f"full MNIST from the Keras cache ({cache})",
+                                                 "the full MNIST from the Keras cache"),
                              data, verbose)
         except Exception as error:  # no network, proxy, bad hash: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"
@@ -178,7 +187,8 @@ def _full_copy_in_course_folders(file_name: str, dataset: str):
     for kind, path, where in candidates:
         if path.is_file():
             data = read_mnist_npz(path, expect_full=True, dataset=dataset)
-            return DataSource(kind, str(path), True, f"full {dataset} from {where} ({path})"), data
+            return DataSource(kind, str(path), True, f"full {dataset} from {where} ({path})",
+                              f"the full {dataset} in {where}"), data
     return None
 
 
@@ -193,6 +203,7 @@ def _bundled_sample(file_name: str, dataset: str, items: str, looked_in: str, re
         f"the bundled {dataset} sample ({len(x_train):,} training and {len(x_test):,} test {items} from "
         f"{sample}), because the full set is not in {looked_in} and {reason}, so accuracies will be "
         f"{shortfall} below the full dataset's; {remedy}",
+        f"the bundled {dataset} sample",
     )
     return source, data
 
@@ -365,7 +376,8 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
         data = _read_fashion_idx_dir(debian)
         return _remember("fashion_mnist", DataSource("debian", str(debian), True,
                                                      "full Fashion-MNIST from Debian's dataset-fashion-mnist "
-                                                     f"({debian})"),
+                                                     f"({debian})",
+                                                     "the full Fashion-MNIST from Debian's package"),
                          data, verbose)
 
     cache = _keras_fashion_dir()
@@ -375,7 +387,8 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
             data = _keras_fashion_mnist()
             return _remember("fashion_mnist",
                              DataSource("keras", str(cache), True,
-                                        f"full Fashion-MNIST from the Keras cache ({cache})"),
+                                        f"full Fashion-MNIST from the Keras cache ({cache})",
+                                        "the full Fashion-MNIST from the Keras cache"),
                              data, verbose)
         except Exception as error:  # no network, proxy, partial file: all mean "use the sample"
             reason = f"Keras could not load it ({type(error).__name__})"

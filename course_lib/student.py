@@ -4,6 +4,11 @@ Reference solutions sit between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` 
 convention). The student version replaces each such block, markers included, with a stub at the
 same indentation that raises ``NotImplementedError``, and clears every output. Nothing else in a
 notebook changes. In a markdown cell the block becomes an "Your answer here" line.
+
+The rule is nbgrader's own (its ClearSolutions preprocessor): a line that contains a marker is a
+marker line, and the stub lines take the marker line's indentation. ``nbgrader_config.py`` sets
+nbgrader's stubs to ``CODE_STUB`` and ``MARKDOWN_STUB``, so that ``nbgrader generate_assignment``
+and ``python -m course_lib student`` write the same text in every cell (tests/test_nbgrader.py).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import Path
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("Write your solution here")'
 MARKDOWN_STUB = "_Your answer here._"
 
 
@@ -20,28 +26,18 @@ class SolutionMarkerError(ValueError):
     """A BEGIN/END SOLUTION pair is unbalanced; the message names the notebook and cell."""
 
 
-def _indent_of(line: str) -> str:
-    return re.match(r"[ \t]*", line).group(0)
-
-
 def strip_solutions(source: str, cell_type: str = "code", where: str = "cell") -> tuple[str, int]:
     """Replace every solution block in ``source``; return the new source and how many were replaced."""
-    lines = source.splitlines(keepends=True)
+    stub = (CODE_STUB if cell_type == "code" else MARKDOWN_STUB).split("\n")
     out, inside, count = [], False, 0
-    for number, line in enumerate(lines, start=1):
-        marker = line.strip()
-        if marker.startswith(BEGIN):
+    for number, line in enumerate(source.split("\n"), start=1):
+        if BEGIN in line:
             if inside:
                 raise SolutionMarkerError(f"{where}, line {number}: {BEGIN} inside another solution block")
             inside, count = True, count + 1
-            indent = _indent_of(line)
-            newline = "\n" if line.endswith("\n") else ""
-            if cell_type == "code":
-                out.append(f"{indent}# YOUR CODE HERE\n")
-                out.append(f'{indent}raise NotImplementedError("Write your solution here")\n')
-            else:
-                out.append(f"{indent}{MARKDOWN_STUB}{newline or chr(10)}")
-        elif marker.startswith(END):
+            indent = re.match(r"\s*", line).group(0)
+            out.extend(indent + stub_line for stub_line in stub)
+        elif END in line:
             if not inside:
                 raise SolutionMarkerError(f"{where}, line {number}: {END} without a {BEGIN} before it")
             inside = False
@@ -49,10 +45,7 @@ def strip_solutions(source: str, cell_type: str = "code", where: str = "cell") -
             out.append(line)
     if inside:
         raise SolutionMarkerError(f"{where}: {BEGIN} is never closed by {END}")
-    text = "".join(out)
-    if not source.endswith("\n") and text.endswith("\n"):
-        text = text[:-1]
-    return text, count
+    return "\n".join(out), count
 
 
 def student_notebook(notebook: dict, name: str = "notebook") -> tuple[dict, int]:

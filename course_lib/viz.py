@@ -270,29 +270,63 @@ def feature_maps(model: keras.Model, image, layers=None) -> dict:
     return {layer.name: keras.ops.convert_to_numpy(out)[0] for layer, out in zip(chosen, outputs)}
 
 
+LAYER_KINDS = (  # what a learner calls each kind of convolutional layer (checked in this order)
+    (keras.layers.SeparableConv2D, "separable conv"),
+    (keras.layers.DepthwiseConv2D, "depthwise conv"),
+    (keras.layers.Conv2DTranspose, "transposed conv"),
+    (keras.layers.Conv2D, "conv"),
+)
+
+
+def layer_label(model: keras.Model, layer) -> str:
+    """A name a learner recognises for a conv layer of ``model``: "conv 1", "conv 2", ... in model order.
+
+    Keras's own names ("conv2d_14") count every layer ever built in the session, so they change from
+    run to run and say nothing about where the layer sits; this counts the model's conv layers instead.
+    """
+    if isinstance(layer, str):
+        layer = {item.name: item for item in conv_layers(model)}[layer]
+    position = next(index for index, item in enumerate(conv_layers(model), 1) if item is layer)
+    kind = next(word for cls, word in LAYER_KINDS if isinstance(layer, cls))
+    return f"{kind} {position}"
+
+
+def _grid_shape(count: int, max_columns: int = 8) -> tuple[int, int]:
+    """Rows and columns for ``count`` thumbnails: at most ``max_columns`` a row, rows as even as possible."""
+    rows = math.ceil(count / max_columns)
+    return rows, math.ceil(count / rows)
+
+
 def show_feature_maps(model: keras.Model, image, layers=None, max_channels: int = 16, size: float = 1.1):
-    """Draw the feature maps of every chosen conv layer for one image: a row block per layer."""
+    """Draw the feature maps of the chosen conv layers for one image: one block of rows per layer.
+
+    Each block is titled with a name a learner recognises, e.g. "conv 1: 26×26, 32 maps (first 16
+    shown)", and holds the first ``max_channels`` maps in rows of at most 8; the input is drawn
+    once, at the top left. Each map has its own colour scale (bright = strong response).
+    """
     maps = feature_maps(model, image, layers)
-    ncols = min(max_channels, max(m.shape[-1] for m in maps.values()))
-    rows_per_layer = [math.ceil(min(m.shape[-1], max_channels) / ncols) for m in maps.values()]
-    figure, axes = plt.subplots(sum(rows_per_layer), ncols + 1,
-                                figsize=(size * (ncols + 1), size * sum(rows_per_layer) + 0.3), squeeze=False)
-    row = 0
+    labels = {name: layer_label(model, name) for name in maps}
+    shapes = {name: _grid_shape(min(fmap.shape[-1], max_channels)) for name, fmap in maps.items()}
+    ncols = max(columns for _, columns in shapes.values())
+    block_heights = [rows + 0.45 for rows, _ in shapes.values()]   # a title line above each block
+    figure = plt.figure(figsize=(size * (ncols + 1.2), size * sum(block_heights) + 0.5), layout="constrained")
+    blocks = figure.subfigures(len(maps), 1, height_ratios=block_heights, squeeze=False)[:, 0]
     shown_image = np.asarray(image).squeeze()
-    for (name, fmap), nrows in zip(maps.items(), rows_per_layer):
-        for r in range(nrows):
-            axes[row + r, 0].axis("off")
-            for c in range(ncols):
-                channel = r * ncols + c
-                axis = axes[row + r, c + 1]
-                axis.axis("off")
-                if channel < min(fmap.shape[-1], max_channels):
-                    axis.imshow(fmap[..., channel], cmap="viridis")
-        axes[row, 0].imshow(shown_image, cmap="gray")
-        axes[row, 0].set_title(f"{name}\n{fmap.shape[0]}×{fmap.shape[1]}×{fmap.shape[2]}", fontsize=8)
-        row += nrows
-    figure.suptitle(f"feature maps (first {ncols} channels of each layer)")
-    figure.tight_layout()
+    for index, (block, (name, fmap)) in enumerate(zip(blocks, maps.items())):
+        rows, columns = shapes[name]
+        axes = block.subplots(rows, ncols + 1, squeeze=False)
+        for axis in axes.flat:
+            axis.axis("off")
+        if index == 0:
+            axes[0, 0].imshow(shown_image, cmap="gray")
+            axes[0, 0].set_title("input", fontsize=8)
+        for channel in range(min(fmap.shape[-1], max_channels)):
+            axes[channel // columns, 1 + channel % columns].imshow(fmap[..., channel], cmap="viridis")
+        shown = min(fmap.shape[-1], max_channels)
+        more = f" (first {shown} shown)" if shown < fmap.shape[-1] else ""
+        block.suptitle(f"{labels[name]}: {fmap.shape[0]}×{fmap.shape[1]}, {fmap.shape[2]} maps{more}",
+                       fontsize=10, x=0.02, ha="left")
+    figure.suptitle("feature maps of one image: one kernel's response each, bright = strong")
     return figure
 
 

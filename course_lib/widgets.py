@@ -6,8 +6,18 @@ Each explorer is split in two: a pure function that computes what is shown (``fi
 that wraps it in ipywidgets. The class's ``update(...)`` method takes the same values the controls
 hold, recomputes, redraws when the widget is on screen, and returns what it computed, so a notebook
 cell can drive it without a browser (widgets are never rendered under nbval).
+
+Each explorer draws its picture into a PNG and puts it into its ``Output`` widget as the widget's
+content (``Output.outputs``, part of the widget's state), rather than printing into it with
+``with output: plt.show()``. Captured output depends on the front end having set up the widget
+before the picture arrives; in JupyterLab a picture drawn while the widget is created was lost, and
+the explorer showed only its controls until one was moved. Widget state has no such race: the
+picture is there on creation, and ``explorer.picture`` (the PNG bytes) lets a test see what is shown.
 """
 from __future__ import annotations
+
+import base64
+import io
 
 from course_lib import _validate, gan, scratch
 
@@ -95,17 +105,54 @@ def explore_latent(generator: keras.Model, seed: int = 0, amounts=(), directions
     return z, image
 
 
-def _show(axis, image, title):
+def on_grey_scale(image, scale) -> np.ndarray:
+    """Map ``image`` onto [0, 1] with ``scale=(low, high)``: low → 0 (black), high → 1 (white), clipped.
+
+    The kernel editor draws input and output this way, so equal values look equally bright in both.
+    """
+    low, high = (float(value) for value in scale)
+    if not high > low:
+        raise ValueError(f"scale should be (low, high) with high > low, got {scale!r}")
+    return np.clip((np.asarray(image, dtype=float) - low) / (high - low), 0.0, 1.0)
+
+
+def _show(axis, image, title, scale=None):
+    """Draw a grayscale or colour image; ``scale=(low, high)`` fixes black and white (else per image)."""
     axis.clear()
-    axis.imshow(np.squeeze(image), cmap="gray")
+    image = np.squeeze(image)
+    if scale is None:
+        axis.imshow(image, cmap="gray")
+    else:
+        axis.imshow(on_grey_scale(image, scale), cmap="gray", vmin=0, vmax=1)
     axis.set_title(title, fontsize=9)
     axis.axis("off")
+
+
+def _new_figure(figsize):
+    """A matplotlib figure outside pyplot: nothing is shown by the notebook unless we put it somewhere."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
+
+
+def _show_in(output, figure) -> bytes:
+    """Render ``figure`` to PNG and make it the content of the ipywidgets ``Output``; returns the PNG."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    png = buffer.getvalue()
+    width, height = (figure.get_size_inches() * 100).round().astype(int)
+    output.outputs = ({"output_type": "display_data",
+                       "data": {"image/png": base64.b64encode(png).decode("ascii"),
+                                "text/plain": f"<picture {width}×{height}>"},
+                       "metadata": {}},)
+    return png
 
 
 class _Explorer:
     """What the explorers share: the widget is built on first use and shown as a cell's value."""
 
     _widget = None
+    picture: bytes | None = None   # the PNG the widget shows (None until the widget is built)
 
     @property
     def widget(self):
@@ -129,6 +176,11 @@ class KernelEditor(_Explorer):
     ``editor = KernelEditor(photo)`` then ``editor`` as the last line of a cell shows the controls;
     ``editor.update(kernel=..., preset=..., mode=...)`` changes them from code and returns the
     filtered image; ``editor.kernel`` and ``editor.filtered`` hold the current state.
+
+    The filtered image is drawn on the input's grey scale (``editor.scale``: the input's darkest value
+    is black, its brightest white), so that brightness changes show: a kernel that doubles every pixel
+    looks brighter, not the same. Values beyond the scale are clipped, and the plot says how many.
+    The preset list follows the kernel: it names the preset the kernel equals, or "(custom)".
     """
 
     def __init__(self, image, preset_name: str = "identity", size: int = 3, mode: str = "convolution"):
@@ -139,8 +191,22 @@ class KernelEditor(_Explorer):
         self.kernel = preset(preset_name, size)
         self.mode = mode
         self.filtered = filter_image(self.image, self.kernel, mode)
+        low, high = float(self.image.min()), float(self.image.max())
+        self.scale = (low, high) if high > low else (0.0, 1.0)
         self._widget = None
         self._syncing = False
+
+    def matching_preset(self) -> str | None:
+        """The name of the preset the current kernel equals, or None for a kernel of one's own."""
+        for name in KERNEL_PRESETS:
+            if np.allclose(self.kernel, preset(name, self.size), rtol=0, atol=1e-9):
+                return name
+        return None
+
+    def clipped_fraction(self) -> float:
+        """The share of filtered values beyond the grey scale (drawn as pure black or pure white)."""
+        low, high = self.scale
+        return float(np.mean((self.filtered < low) | (self.filtered > high)))
 
     def update(self, kernel=None, preset_name: str | None = None, mode: str | None = None) -> np.ndarray:
         """Set any of kernel, preset and mode, recompute, redraw if shown; returns the filtered image."""
@@ -171,8 +237,8 @@ class KernelEditor(_Explorer):
         for row in self._cells:
             for cell in row:
                 cell.observe(self._on_cell, names="value")
-        self._preset = w.Dropdown(options=["(custom)", *KERNEL_PRESETS], value="(custom)",
-                                  description="preset")
+        self._preset = w.Dropdown(options=["(custom)", *KERNEL_PRESETS],
+                                  value=self.matching_preset() or "(custom)", description="preset")
         self._preset.observe(self._on_preset, names="value")
         self._mode = w.ToggleButtons(options=MODES, value=self.mode)
         self._mode.observe(lambda change: self.update(mode=change["new"]), names="value")
@@ -186,7 +252,7 @@ class KernelEditor(_Explorer):
             self.update(kernel=[[cell.value for cell in row] for row in self._cells])
 
     def _on_preset(self, change):
-        if change["new"] != "(custom)":
+        if not self._syncing and change["new"] != "(custom)":
             self.update(preset_name=change["new"])
 
     def _sync_controls(self):
@@ -196,19 +262,23 @@ class KernelEditor(_Explorer):
                 for c, cell in enumerate(row):
                     cell.value = float(self.kernel[r, c])
             self._mode.value = self.mode
+            self._preset.value = self.matching_preset() or "(custom)"
         finally:
             self._syncing = False
 
     def _draw(self):
-        import matplotlib.pyplot as plt
-
-        self._output.clear_output(wait=True)
-        with self._output:
-            figure, axes = plt.subplots(1, 2, figsize=(9, 4.2))
-            _show(axes[0], self.image, f"input {self.image.shape}")
-            _show(axes[1], self.filtered, f"{self.mode} with the kernel")
-            figure.tight_layout()
-            plt.show()
+        figure = _new_figure((9, 4.5))
+        axes = figure.subplots(1, 2)
+        low, high = self.scale
+        _show(axes[0], self.image, f"input {self.image.shape}", self.scale)
+        clipped = self.clipped_fraction()
+        _show(axes[1], self.filtered, f"{self.mode} with the kernel\n"
+                                      f"values {self.filtered.min():.2f} to {self.filtered.max():.2f}; "
+                                      f"{clipped:.0%} beyond the scale", self.scale)
+        figure.suptitle(f"one grey scale for both: {low:.2f} or less is black, {high:.2f} or more white",
+                        fontsize=9)
+        figure.tight_layout()
+        self.picture = _show_in(self._output, figure)
 
 
 class PoolingExplorer(_Explorer):
@@ -271,17 +341,14 @@ class PoolingExplorer(_Explorer):
             self._message.value = f"<span style='color:#b42318'>{error}</span>"
 
     def _draw(self):
-        import matplotlib.pyplot as plt
-
         info = self.summary()
-        self._output.clear_output(wait=True)
-        with self._output:
-            figure, axes = plt.subplots(1, 2, figsize=(8, 4))
-            _show(axes[0], self.image, f"input {info['input_shape']}")
-            _show(axes[1], self.pooled, f"{self.kind} pool → {info['output_shape']}, "
-                                        f"{info['kept_fraction']:.0%} of the values")
-            figure.tight_layout()
-            plt.show()
+        figure = _new_figure((8, 4))
+        axes = figure.subplots(1, 2)
+        _show(axes[0], self.image, f"input {info['input_shape']}")
+        _show(axes[1], self.pooled, f"{self.kind} pool → {info['output_shape']}, "
+                                    f"{info['kept_fraction']:.0%} of the values")
+        figure.tight_layout()
+        self.picture = _show_in(self._output, figure)
 
 
 class LatentExplorer(_Explorer):
@@ -362,15 +429,12 @@ class LatentExplorer(_Explorer):
             self._syncing = False
 
     def _draw(self):
-        import matplotlib.pyplot as plt
-
-        self._output.clear_output(wait=True)
-        with self._output:
-            figure, axis = plt.subplots(figsize=(2.5, 2.5))
-            axis.imshow(self.image, cmap="gray", vmin=0, vmax=1)
-            axis.set_title(f"seed {self.seed}", fontsize=9)
-            axis.axis("off")
-            plt.show()
+        figure = _new_figure((2.5, 2.5))
+        axis = figure.subplots()
+        axis.imshow(self.image, cmap="gray", vmin=0, vmax=1)
+        axis.set_title(f"seed {self.seed}", fontsize=9)
+        axis.axis("off")
+        self.picture = _show_in(self._output, figure)
 
 
 class AttackExplorer(_Explorer):
@@ -418,17 +482,14 @@ class AttackExplorer(_Explorer):
         self._draw()
 
     def _draw(self):
-        import matplotlib.pyplot as plt
-
-        self._output.clear_output(wait=True)
-        with self._output:
-            count = len(self.attacked)
-            figure, axes = plt.subplots(1, count, figsize=(1.3 * count, 1.7))
-            for axis, image, label, guess, confidence in zip(np.atleast_1d(axes), self.attacked, self.labels,
-                                                             self.predictions, self.confidences):
-                axis.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1)
-                axis.set_title(f"{guess} ({confidence:.0%})", fontsize=9,
-                               color="tab:green" if guess == label else "tab:red")
-                axis.axis("off")
-            figure.suptitle(f"ε = {self.epsilon:.2f}: the model's answer (its confidence)", fontsize=9)
-            plt.show()
+        count = len(self.attacked)
+        figure = _new_figure((1.3 * count, 1.7))
+        axes = figure.subplots(1, count)
+        for axis, image, label, guess, confidence in zip(np.atleast_1d(axes), self.attacked, self.labels,
+                                                         self.predictions, self.confidences):
+            axis.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1)
+            axis.set_title(f"{guess} ({confidence:.0%})", fontsize=9,
+                           color="tab:green" if guess == label else "tab:red")
+            axis.axis("off")
+        figure.suptitle(f"ε = {self.epsilon:.2f}: the model's answer (its confidence)", fontsize=9)
+        self.picture = _show_in(self._output, figure)

@@ -165,3 +165,31 @@ def test_subset_is_balanced_and_repeatable():
         data.subset(x, y[:-1], 10)
     with pytest.raises(ValueError, match="positive int"):
         data.subset(x, y, -5)
+
+
+def test_each_source_has_a_plain_label_for_titles(isolated, monkeypatch):
+    """Chapter 00 titles its digits with the source: plain words, never the internal kind ("env MNIST")."""
+    env_dir = isolated / "shared"
+    env_dir.mkdir()
+    write_mnist(env_dir / "mnist.npz")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(env_dir))
+    data.load_mnist(verbose=False)
+    assert data.mnist_source().label == "the full MNIST in $COURSE_DATA_DIR"
+    monkeypatch.delenv("COURSE_DATA_DIR")
+    write_mnist(config.DATA_DIR / "mnist.npz")
+    data.load_mnist(verbose=False)
+    assert data.mnist_source().label == "the full MNIST in the course's data/ folder"
+    (config.DATA_DIR / "mnist.npz").unlink()
+    monkeypatch.setattr(data, "_keras_mnist", lambda: ((np.zeros((60000, 28, 28), np.uint8),
+                                                        np.zeros(60000, np.uint8)),
+                                                       (np.zeros((10000, 28, 28), np.uint8),
+                                                        np.zeros(10000, np.uint8))))
+    data.load_mnist(verbose=False)
+    assert data.mnist_source().label == "the full MNIST from the Keras cache"
+    data.load_mnist(verbose=False, allow_download=False)
+    sample = data.mnist_source()
+    assert sample.label == "the bundled MNIST sample" and sample.kind == "sample"
+    assert "bundled MNIST sample (4,000 training" in sample.description   # the sentence keeps the detail
+    # a source built without a label takes the words of its description before the file name
+    assert data.DataSource("keras", "/x", True, "full MNIST from somewhere (/x)").label == \
+        "full MNIST from somewhere"

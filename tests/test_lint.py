@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ["course_lib", "tests", "bench", "chapters", "conftest.py"]
+CHECKED = ["course_lib", "tests", "bench", "chapters", "conftest.py", "nbgrader_config.py"]
 
 
 def test_ruff_finds_nothing():

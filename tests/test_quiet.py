@@ -66,3 +66,38 @@ def test_kerass_shuffle_notice_for_datasets_is_dropped_and_other_warnings_are_no
     assert done.returncode == 0, done.stderr[-2000:]
     assert "something a learner should see" in done.stderr
     assert "shuffle=True" not in done.stderr
+
+
+def test_a_chapters_first_cell_in_a_fresh_kernel_shows_only_the_mode_note():
+    """What JupyterLab shows under chapter 00's first cell: a Jupyter kernel captures file descriptor 2,
+    so TensorFlow's C++ start-up lines (written there while its library loads, before any Python setting
+    applies) would show as a pink stderr box; and the cell's last expression must not print a value."""
+    import json
+    from pathlib import Path
+
+    manager = pytest.importorskip("jupyter_client.manager", reason="jupyter_client is not installed")
+    notebook = json.loads((Path(__file__).parents[1] / "chapters" / "00_start_here.ipynb").read_text("utf-8"))
+    first = "".join(next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")["source"])
+    assert "from course_lib import" in first
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")}   # what a learner who set nothing has
+    kernel, client = manager.start_new_kernel(kernel_name="python3", env=env, startup_timeout=120)
+    try:
+        request = client.execute(first)
+        shown = []
+        while True:
+            message = client.get_iopub_msg(timeout=180)
+            if message["parent_header"].get("msg_id") != request:
+                continue
+            if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                break
+            if message["msg_type"] in ("stream", "execute_result", "display_data", "error"):
+                shown.append((message["msg_type"], message["content"]))
+    finally:
+        client.stop_channels()
+        kernel.shutdown_kernel(now=True)
+    kinds = [kind if kind != "stream" else content["name"] for kind, content in shown]
+    text = "".join(content.get("text", "") for _, content in shown)
+    assert set(kinds) == {"stdout"}, f"the first cell should print only to stdout, it showed {kinds}:\n{text}"
+    assert text.startswith("Fast mode") or text.startswith("Full mode"), text
+    assert "absl::InitializeLog" not in text and "oneDNN" not in text and "cuda" not in text.lower(), text

@@ -60,6 +60,64 @@ def test_kernel_editor_update_from_code_and_from_its_controls(image):
         editor.update(kernel=np.ones((2, 2)))
 
 
+def _shown_png(explorer):
+    """The picture an explorer's Output widget holds: what JupyterLab renders, as PNG bytes."""
+    import base64
+
+    (output,) = explorer._output.outputs
+    assert output["output_type"] == "display_data"
+    png = base64.b64decode(output["data"]["image/png"])
+    assert png.startswith(b"\x89PNG") and png == explorer.picture
+    return png
+
+
+def test_kernel_editor_draws_on_one_grey_scale_and_its_preset_list_follows_the_kernel(image):
+    editor = widgets.KernelEditor(image, preset_name="sharpen")
+    assert editor.scale == (image.min(), image.max())
+    assert editor.widget is not None                   # builds the controls
+    first = _shown_png(editor)                         # drawn on creation, as widget state
+    assert editor._preset.value == "sharpen" and editor.matching_preset() == "sharpen"
+    # a kernel that doubles every pixel: brighter on the fixed scale (per-image scaling hid this)
+    editor.update(kernel=[[0, 0, 0], [0, 2, 0], [0, 0, 0]])
+    assert editor._preset.value == "(custom)" and editor.matching_preset() is None
+    doubled = _shown_png(editor)
+    assert doubled != first
+    assert widgets.on_grey_scale(editor.filtered, editor.scale).mean() > \
+        widgets.on_grey_scale(image, editor.scale).mean() + 0.2
+    assert 0.3 < editor.clipped_fraction() < 0.7       # about half the doubled values pass the maximum
+    editor._cells[1][1].value = 1.0                    # a learner types 1 into the centre: the identity
+    assert editor._preset.value == "identity"
+    np.testing.assert_allclose(editor.filtered, image)
+    assert editor.clipped_fraction() == 0 and _shown_png(editor) != doubled
+    editor._preset.value = "edges (Laplacian)"         # picking a preset fills the grid
+    assert editor._cells[1][1].value == 8.0 and editor._cells[0][0].value == -1.0
+    assert editor._preset.value == "edges (Laplacian)"
+    editor._cells[0][0].value = -2.0                   # and editing it afterwards says "(custom)"
+    assert editor._preset.value == "(custom)"
+    with pytest.raises(ValueError, match="high > low"):
+        widgets.on_grey_scale(image, (1, 1))
+    flat = widgets.KernelEditor(np.full((5, 5), 0.3))
+    assert flat.scale == (0.0, 1.0)                    # a flat image still gets a usable scale
+
+
+def test_every_explorer_shows_its_picture_on_creation(image, generator):
+    """JupyterLab lost pictures drawn into an Output while the widget was being created (the latent
+    explorer showed only its sliders until one moved); now the picture is the Output's state."""
+    explorers = [widgets.PoolingExplorer(image), widgets.LatentExplorer(generator, count=2),
+                 widgets.AttackExplorer(_tiny_classifier(), np.full((2, 6, 6, 1), 0.5, "float32"), [0, 1])]
+    for explorer in explorers:
+        assert explorer.picture is None
+        assert explorer.widget is not None
+        before = _shown_png(explorer)
+        if isinstance(explorer, widgets.LatentExplorer):
+            explorer._sliders[0].value = 2.0
+        elif isinstance(explorer, widgets.PoolingExplorer):
+            explorer._on_change("kind", "average")
+        else:
+            explorer._slider.value = 0.2
+        assert _shown_png(explorer) != before, type(explorer).__name__
+
+
 def test_pooling_explorer(image):
     explorer = widgets.PoolingExplorer(image)
     assert explorer.pooled.shape == (6, 7)
