@@ -80,3 +80,11 @@ def test_multiple_choice_marks_without_giving_the_answer_away():
     assert review.splitlines() == ["✔ digits: you predicted 'hurts', the experiment says 'hurts'",
                                    "✘ clothes: you predicted 'no prediction', the experiment says 'helps'"]
     assert "no prediction" in review_prediction(None, {"digits": "helps"})
+
+
+def test_a_wrong_answer_gets_its_hint_without_numpy_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # a RuntimeWarning from the learner's arithmetic would raise
+        result = checks.check_accuracy_standard_error(lambda p, n: np.log(np.float64(0.0)) * 0 + p / n)
+    assert not result and "returned nan" in result.message
