@@ -1,22 +1,27 @@
-"""Run chapters in full mode with several seeds and write RESULTS.md: do the chapters' results hold?
+"""Run chapters in a fresh kernel per seed; write RESULTS.md and the measured times into the chapter manifest.
 
     COURSE_DATA_DIR=../shared/data python bench/chapters.py                      # every chapter, seeds 0 1 2
     COURSE_DATA_DIR=../shared/data python bench/chapters.py --chapters 05 08c --seeds 0 1 2
-    python bench/chapters.py --report                                            # only rewrite RESULTS.md
+    COURSE_DATA_DIR=../shared/data python bench/chapters.py --mode fast          # every chapter, fast mode
+    python bench/chapters.py --report             # only rewrite RESULTS.md and the times from saved runs
 
-Each (chapter, seed) pair runs in a fresh Jupyter kernel, top to bottom, in full mode, with
-``COURSE_SEED`` set to the seed (``config.seed_everything()`` and every chapter honour it). The
-notebook's own asserts still apply: a pair whose run stops on a failed assert is recorded as
-failed, with the RESULTS it had reached. Each finished pair is saved as
-``bench/results/<chapter>/seed<k>.json`` (``seed<k>.<backend>.json`` when ``KERAS_BACKEND`` is not
-TensorFlow, e.g. ``KERAS_BACKEND=jax``), so an interrupted build resumes where it stopped (a saved
-pair is never run again; delete its file to run it again). RESULTS.md is written from those files:
-per chapter and metric the minimum, median and maximum over the seeds, the target, the wall time,
-and the machine, backend and package versions each run used.
+Each (chapter, seed) pair runs in a fresh Jupyter kernel, top to bottom, in full mode (or fast mode
+with ``--mode fast``), with ``COURSE_SEED`` set to the seed (``config.seed_everything()`` and every
+chapter honour it). The notebook's own asserts still apply: a pair whose run stops on a failed assert
+is recorded as failed, with the RESULTS it had reached. Each finished pair is saved as
+``bench/results/<chapter>/seed<k>.json`` (``fast.seed<k>.json`` in fast mode; ``seed<k>.<backend>.json``
+when ``KERAS_BACKEND`` is not TensorFlow, e.g. ``KERAS_BACKEND=jax``) with a hash of the chapter's code,
+so an interrupted build resumes where it stopped (a saved pair is never run again; delete its file to
+run it again).
 
-The targets below restate what each chapter asserts in full mode on the full dataset
-(``tests/test_bench_chapters.py`` checks that each named metric is in the chapter's RESULTS and that
-its threshold appears in the chapter's code).
+From those files it writes RESULTS.md (full mode: per chapter and metric the minimum, median and
+maximum over the seeds, the target, the wall time, the machine, backend and package versions) and the
+wall times of the passed TensorFlow runs into ``chapters/chapters.toml``; then it regenerates what the
+manifest feeds (``python -m course_lib chapters --write``): the README's chapter map, TEACHING.md and the
+notebooks' time lines. A time measured on other code than the chapter's current code says so there.
+
+The targets come from the manifest; ``tests/test_manifest.py`` checks that each chapter asserts its
+targets with the manifest's thresholds.
 """
 from __future__ import annotations
 
@@ -32,42 +37,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from course_lib import manifest  # noqa: E402  (this checkout's copy, whatever is installed)
+
 CHAPTERS = ROOT / "chapters"
 RESULTS_DIR = ROOT / "bench" / "results"
 REPORT = ROOT / "RESULTS.md"
+MANIFEST_OF_RUNS = manifest.MANIFEST      # where measured times go (tests point it elsewhere)
 
-#: chapter stem → {metric: (comparison, threshold)}; what the chapter asserts in full mode on full data.
+#: chapter stem → {metric: (comparison, threshold)}: what the chapter asserts in full mode on full data,
+#: read from the chapter manifest (chapters/chapters.toml), the one place a target is written.
 TARGETS: dict[str, dict[str, tuple[str, float]]] = {
-    "01_images_as_data": {"test_accuracy": (">=", 0.97), "train_seconds": ("<", 120)},
-    "02_convolution": {"test_accuracy": (">=", 0.97)},
-    "03_pooling": {"forward_speedup": (">=", 2)},
-    "04_dense_layers": {"article_cnn_test_accuracy": (">=", 0.98), "dense_only_test_accuracy": (">=", 0.97),
-                        "linear_test_accuracy": (">=", 0.90), "templates_matching_their_digit": (">=", 9)},
-    "05_mnist_project": {"article_test_accuracy": (">=", 0.985), "improved_test_accuracy": (">=", 0.991),
-                         "test_accuracy_gain": (">", 0), "fit_time_ratio": ("<=", 1),
-                         "speedup_to_99": (">=", 2), "selection_optimism": (">", 0),
-                         "without_batch_norm_change": ("<", 0)},
-    "06_gan_objective": {"final_d_loss_minus_log4": ("<", 0.05), "d_range_on_data": ("<", 0.3)},
-    "07_dcgan": {"confident_share": (">=", 0.6), "min_class_share": (">=", 0.05),
-                 "classifier_accuracy": (">=", 0.98), "train_seconds": ("<=", 600)},
-    "08a_classification": {"test_accuracy": (">=", 0.90), "fit_seconds": ("<=", 600)},
-    "08b_detection": {"map50": (">=", 0.8), "fit_seconds": ("<=", 600)},
-    "08c_segmentation": {"mean_iou": (">=", 0.7), "fit_seconds": ("<=", 600)},
-    "08d_generation": {"class_agreement": (">=", 0.8), "classifier_accuracy": (">=", 0.98),
-                       "train_seconds": ("<=", 600)},
-    "08e_translation": {"gain_db": (">=", 3.0), "train_seconds": ("<=", 600)},
-    "09a_little_data_small_models": {"aug_gain_small": (">=", 0.01), "transfer_gain": (">=", 0.05),
-                                     "separable_conv_param_ratio": ("<=", 0.2),
-                                     "separable_accuracy_drop": ("<=", 0.01)},
-    "09b_interpretability_adversarial": {"deletion_gap": (">=", 0.05),
-                                         "randomisation_rank_correlation": ("<=", 0.5),
-                                         "ig_completeness_error": ("<=", 0.05),
-                                         "robust_pgd_accuracy_eps_0_1": (">=", 0.85),
-                                         "robust_clean_accuracy": (">=", 0.97)},
-    "10_large_scale": {"dataset_mb": (">=", 1000), "peak_memory_share": ("<=", 0.25),
-                       "stream_vs_memory_fit_ratio": (">=", 0.9), "mirrored_max_weight_diff": ("<=", 1e-5),
-                       "multiprocess_max_weight_diff": ("<=", 1e-6), "memory_growth_per_gb_mb": ("<=", 100)},
-}
+    chapter.stem: chapter.targets for chapter in manifest.load() if chapter.targets}
 #: Targets on two RESULTS at once, computed from a run's RESULTS when the report is written.
 DERIVED = {
     "05_mnist_project": {
@@ -139,8 +120,8 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def run_pair(stem: str, seed: int) -> dict:
-    """Execute one chapter in full mode with ``COURSE_SEED=seed`` in a fresh kernel; return the record."""
+def run_pair(stem: str, seed: int, mode: str = "full") -> dict:
+    """Execute one chapter in ``mode`` with ``COURSE_SEED=seed`` in a fresh kernel; return the record."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -148,8 +129,8 @@ def run_pair(stem: str, seed: int) -> dict:
     notebook = nbformat.read(CHAPTERS / f"{stem}.ipynb", as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(REPORT_CELL))
     # the kernel inherits this process's environment
-    os.environ.update({"COURSE_SEED": str(seed), "COURSE_FAST": "0", "COURSE_STRICT": "1",
-                       "MPLBACKEND": "Agg"})
+    os.environ.update({"COURSE_SEED": str(seed), "COURSE_FAST": "1" if mode == "fast" else "0",
+                       "COURSE_STRICT": "1", "MPLBACKEND": "Agg"})
     client = NotebookClient(notebook, timeout=1800, kernel_name="python3",
                             resources={"metadata": {"path": str(CHAPTERS)}})
     code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
@@ -178,8 +159,9 @@ def run_pair(stem: str, seed: int) -> dict:
         for line in output.get("text", "").splitlines():
             if line.startswith("COURSE_RESULTS_JSON "):
                 results = json.loads(line.split(" ", 1)[1])
-    return {"chapter": stem, "seed": seed, "status": status, "error": error, "results": results,
+    return {"chapter": stem, "seed": seed, "mode": mode, "status": status, "error": error, "results": results,
             "wall_seconds": round(time.perf_counter() - started, 1),
+            "code_hash": manifest.code_hash(CHAPTERS / f"{stem}.ipynb"),
             "data_dir": os.environ.get("COURSE_DATA_DIR", "(bundled samples)"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine()}
 
@@ -189,9 +171,11 @@ def backend() -> str:
     return os.environ.get("KERAS_BACKEND", "tensorflow").strip().lower() or "tensorflow"
 
 
-def result_path(stem: str, seed: int, backend_name: str = "tensorflow") -> Path:
+def result_path(stem: str, seed: int, backend_name: str = "tensorflow", mode: str = "full") -> Path:
+    """``seed<k>.json`` for a full-mode TensorFlow run; ``fast.`` before it in fast mode, ``.jax`` after."""
     suffix = "" if backend_name == "tensorflow" else f".{backend_name}"
-    return RESULTS_DIR / stem / f"seed{seed}{suffix}.json"
+    prefix = "" if mode == "full" else f"{mode}."
+    return RESULTS_DIR / stem / f"{prefix}seed{seed}{suffix}.json"
 
 
 def with_derived(stem: str, results: dict | None) -> dict:
@@ -207,10 +191,38 @@ def with_derived(stem: str, results: dict | None) -> dict:
 
 def load_records(folder: Path = RESULTS_DIR) -> dict[str, list[dict]]:
     records: dict[str, list[dict]] = {}
-    for path in sorted(folder.glob("*/seed*.json")):
+    for path in sorted(folder.glob("*/*seed*.json")):
         record = json.loads(path.read_text())
+        record.setdefault("mode", "full")
         records.setdefault(record["chapter"], []).append(record)
     return records
+
+
+def manifest_times(runs: list[dict]) -> dict:
+    """The manifest's ``measured`` entry for one chapter's runs in one mode on one backend."""
+    first = runs[0]["machine"]
+    processor = first["processor"].replace("(R)", "").replace(" Processor", "")
+    hashes = {run.get("code_hash") for run in runs}
+    data_dirs = {run["data_dir"] for run in runs}
+    return {"seconds": [run["wall_seconds"] for run in runs], "seeds": [run["seed"] for run in runs],
+            "backend": first["backend"], "machine": f"{processor}, {first['cores']} cores",
+            "data": "bundled samples" if data_dirs == {"(bundled samples)"} else "full datasets",
+            "date": max(run["finished"] for run in runs)[:10],
+            "code_hash": hashes.pop() if len(hashes) == 1 and None not in hashes else "mixed"}
+
+
+def update_manifest(records: dict[str, list[dict]], path: Path | None = None) -> list[str]:
+    """Write each chapter's passed TensorFlow runs into the manifest, per mode; return what was written."""
+    written = []
+    for stem, chapter_records in sorted(records.items()):
+        for mode in manifest.MODES:
+            runs = sorted((record for record in chapter_records if record["mode"] == mode
+                           and record["status"] == "passed" and record["machine"]["backend"] == "tensorflow"),
+                          key=lambda record: record["seed"])
+            if runs:
+                manifest.record_times(stem, mode, manifest_times(runs), path)
+                written.append(f"{stem} {mode}")
+    return written
 
 
 def _number(value) -> str:
@@ -226,6 +238,8 @@ def write_report(records: dict[str, list[dict]], path: Path | None = REPORT) -> 
              "chapter ran top to bottom in a fresh kernel in full mode with `COURSE_SEED` set to each "
              "seed. A target is met when every seed meets it: the minimum for a floor, the maximum for a "
              "ceiling.", ""]
+    records = {stem: [record for record in runs if record.get("mode", "full") == "full"]
+               for stem, runs in records.items()}          # RESULTS.md is about full mode
     sections = sorted({(stem, record["machine"]["backend"]) for stem in records for record in records[stem]},
                       key=lambda pair: (pair[0], pair[1] != "tensorflow", pair[1]))
     for stem, backend_name in sections:
@@ -274,34 +288,45 @@ def write_report(records: dict[str, list[dict]], path: Path | None = REPORT) -> 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", nargs="*", default=None,
-                        help="chapter numbers or stems (default: every chapter with a target)")
-    parser.add_argument("--seeds", nargs="*", type=int, default=list(SEEDS))
-    parser.add_argument("--report", action="store_true", help="only rewrite RESULTS.md from saved runs")
+                        help="chapter numbers or stems (default: every chapter)")
+    parser.add_argument("--seeds", nargs="*", type=int, default=None,
+                        help="default: 0 1 2 in full mode, 0 in fast mode")
+    parser.add_argument("--mode", choices=manifest.MODES, default="full",
+                        help="full (the default: RESULTS.md and full-mode times) or fast (times only)")
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite RESULTS.md and the manifest's times from saved runs")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
+    seeds = args.seeds if args.seeds is not None else list(SEEDS if args.mode == "full" else (0,))
 
     if not args.report:
-        stems = sorted(TARGETS)
+        stems = sorted(path.stem for path in CHAPTERS.glob("*.ipynb"))
         if args.chapters:
             stems = [stem for stem in stems if any(stem.startswith(choice) for choice in args.chapters)]
             if not stems:
-                parser.error(f"no chapter matches {args.chapters}; chapters: {', '.join(sorted(TARGETS))}")
-        todo = [(stem, seed) for stem in stems for seed in args.seeds
-                if not result_path(stem, seed, backend()).exists()]
-        saved = len(stems) * len(args.seeds) - len(todo)
-        print(f"{len(todo)} run(s) to do, {saved} already saved; Keras backend {backend()}", flush=True)
+                parser.error(f"no chapter matches {args.chapters}; chapters: "
+                             f"{', '.join(path.stem for path in sorted(CHAPTERS.glob('*.ipynb')))}")
+        todo = [(stem, seed) for stem in stems for seed in seeds
+                if not result_path(stem, seed, backend(), args.mode).exists()]
+        saved = len(stems) * len(seeds) - len(todo)
+        print(f"{len(todo)} run(s) to do in {args.mode} mode, {saved} already saved; "
+              f"Keras backend {backend()}", flush=True)
         build_start = time.perf_counter()
         for number, (stem, seed) in enumerate(todo, start=1):
             print(f"[{number}/{len(todo)}] {stem}, seed {seed} ...", flush=True)
-            record = run_pair(stem, seed)
-            target = result_path(stem, seed, backend())
+            record = run_pair(stem, seed, args.mode)
+            target = result_path(stem, seed, backend(), args.mode)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(record, indent=1) + "\n")
             print(f"[{number}/{len(todo)}] {stem}, seed {seed}: {record['status']} in "
                   f"{record['wall_seconds']:.0f} s ({time.perf_counter() - build_start:.0f} s since start)",
                   flush=True)
-    write_report(load_records(RESULTS_DIR), REPORT)
+    records = load_records(RESULTS_DIR)
+    write_report(records, REPORT)
     print(f"wrote {REPORT}")
+    update_manifest(records, MANIFEST_OF_RUNS)
+    if MANIFEST_OF_RUNS == manifest.MANIFEST:                      # the course's own, not a test's copy
+        for path in manifest.write():
+            print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

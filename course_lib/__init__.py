@@ -24,7 +24,15 @@ Small modules, one concern each (see README.md, "How the course is built"):
 ``explain``      saliency, Grad-CAM, occlusion and integrated gradients, and tests of such maps (09b)
 ``adversarial``  FGSM and PGD attacks and accuracy under attack (09b)
 ``checks``       the exercise-checker pattern and each chapter's checkers
+``shards``       TFRecord shards streamed with tf.data (chapter 10; TensorFlow-only, imported where used)
+``measure``      images per second of a stream, a process's peak memory (chapter 10)
+``distributed``  one CPU split into devices, a local cluster of workers, weight comparison (chapter 10);
+                 ``multiworker_train.py`` is the script each worker runs
 ``student``      writes the student version of the notebooks (solutions stubbed out)
+``doctor``       checks a learner's machine and names the fix for each problem
+``site``         runs the chapters and writes a static HTML site that works offline
+``slides``       sets each cell's slide type
+``manifest``     the chapter manifest (chapters/chapters.toml) and what is generated from it
 
 Modules are imported on demand. One thing happens on import: when Keras will run on TensorFlow,
 TensorFlow is loaded once with its start-up information lines dropped (``_quiet``), so that the

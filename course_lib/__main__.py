@@ -6,6 +6,7 @@
     python -m course_lib doctor                 check this machine: one line per check, with fixes
     python -m course_lib site OUT/ [--fast]     run the chapters and write a static HTML site (offline)
     python -m course_lib slides --write|--check NOTEBOOKS...   slide types for presenting the chapters
+    python -m course_lib chapters --write|--check   regenerate what chapters/chapters.toml feeds
 """
 from __future__ import annotations
 
@@ -29,14 +30,15 @@ def main(argv=None) -> int:
                         help="skip starting a Jupyter kernel (the slow check)")
     doctor.add_argument("--kernel-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="how long a kernel may take to start and answer (default: 60)")
-    from course_lib import site, slides
+    from course_lib import manifest, site, slides
 
     site.add_parser(commands)
     slides.add_parser(commands)
+    manifest.add_parser(commands)
     args = parser.parse_args(argv)
 
-    if args.command in ("site", "slides"):
-        return {"site": site, "slides": slides}[args.command].main(args)
+    if args.command in ("site", "slides", "chapters"):
+        return {"site": site, "slides": slides, "chapters": manifest}[args.command].main(args)
 
     if args.command == "student":
         from course_lib.student import write_student_version

@@ -3,7 +3,8 @@
 Each chapter runs top to bottom in a fresh Jupyter kernel (nbclient), in a temporary folder (so that
 nothing is written into ``chapters/``), in full mode or, with ``--fast``, in fast mode
 (``COURSE_FAST=1``). nbconvert's HTML exporter (its JupyterLab template, CSS embedded, images inlined)
-writes one page per chapter with every output, and ``index.html`` mirrors the README's chapter map.
+writes one page per chapter with every output, and ``index.html`` shows the chapter map (from the
+chapter manifest, ``chapters/chapters.toml``).
 GLOSSARY.md and RESULTS.md become pages too, so that the links to them work.
 
 The pages fetch nothing from the network when they are viewed: nbconvert's require.js and mermaid
@@ -24,9 +25,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from course_lib import manifest
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
-README = ROOT / "README.md"
 EXTRA_PAGES = {"GLOSSARY.md": "glossary.html", "RESULTS.md": "results.html"}
 MATHJAX_FOLDER = "_mathjax"
 MATHJAX_CONFIG = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
@@ -76,29 +78,7 @@ code {{ background: #f4f4f4; padding: 0 0.2em; }}
 
 
 class SiteError(RuntimeError):
-    """A chapter could not be found, or the README has no chapter map."""
-
-
-def chapter_map(readme: str) -> tuple[list[str], list[dict]]:
-    """The README's "## Chapter map" table: its header cells and one dict per chapter row."""
-    match = re.search(r"^## Chapter map\s*$(.*?)(?=^## |\Z)", readme, re.M | re.S)
-    if not match:
-        raise SiteError("README.md has no '## Chapter map' section")
-    rows = [line.strip() for line in match.group(1).splitlines() if line.strip().startswith("|")]
-    if len(rows) < 3:
-        raise SiteError("README.md's chapter map has no table")
-    header = _cells(rows[0])
-    chapters = []
-    for line in rows[2:]:
-        cells = _cells(line)
-        link = re.match(r"\[(?P<label>[^\]]+)\]\(chapters/(?P<stem>[^)]+)\.ipynb\)", cells[0])
-        if link:
-            chapters.append({"stem": link["stem"], "label": link["label"], "cells": cells})
-    return header, chapters
-
-
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    """A chapter could not be found."""
 
 
 def select_chapters(wanted: list[str] | None, folder: Path = CHAPTERS) -> list[Path]:
@@ -233,22 +213,24 @@ def _mathjax_script(url: str) -> str:
             " messageStyle: 'none'});\n</script>")
 
 
-def index_page(header, rows, results, fast, math_offline, mathjax_script, built_at) -> str:
-    """The index: the README's chapter map, each chapter linked to its page, and how the site was built."""
+def index_page(chapters, results, fast, math_offline, mathjax_script, built_at) -> str:
+    """The index: the chapter map (from the chapter manifest), each chapter linked to its page, and how the
+    site was built."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     built = {stem for stem, result in results.items()}
-    lines = ["| " + " | ".join(header + ["this build"]) + " |", "|" + "---|" * (len(header) + 1)]
-    for row in rows:
-        stem, cells = row["stem"], list(row["cells"])
-        result = results.get(stem)
+    lines = ["| chapter | article section | what you build | full mode | fast mode | this build |",
+             "|---|---|---|---|---|---|"]
+    for chapter in chapters:
+        result = results.get(chapter.stem)
         if result is None:
-            cells[0] = row["label"]
-            status = "not in this build"
+            name, status = chapter.label, "not in this build"
         else:
-            cells[0] = f"[{row['label']}]({stem}.html)"
+            name = f"[{chapter.label}]({chapter.stem}.html)"
             status = f"ran in {result['seconds']:.0f} s" if result["error"] is None else "**failed**"
-        lines.append("| " + " | ".join(cells + [status]) + " |")
+        lines.append(f"| {name} | {chapter.sections} | {chapter.summary} | "
+                     f"{manifest.duration(chapter.measured.get('full'))} | "
+                     f"{manifest.duration(chapter.measured.get('fast'))} | {status} |")
     table = markdown2html_mistune(_rewrite_links("\n".join(lines) + "\n", built))
     mode = "fast mode (COURSE_FAST=1: small subsets, few epochs)" if fast else "full mode"
     math = ("Formulas are drawn by a copy of MathJax in <code>_mathjax/</code>: the site works without a "
@@ -297,7 +279,7 @@ def build_site(out: str | Path, chapters: list[str] | None = None, fast: bool = 
     ``source`` is the folder the notebooks are read from (never written to): ``chapters/`` by default.
     """
     out = Path(out)
-    header, rows = chapter_map(README.read_text(encoding="utf-8"))
+    chapters = manifest.load()
     paths = select_chapters(chapters, Path(source))
     out.mkdir(parents=True, exist_ok=True)
     mathjax = mathjax_source()
@@ -330,7 +312,7 @@ def build_site(out: str | Path, chapters: list[str] | None = None, fast: bool = 
             text = (ROOT / name).read_text(encoding="utf-8")
             (out / page).write_text(_markdown_page(text, name, script, built), encoding="utf-8")
     built_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    index = index_page(header, rows, results, fast, mathjax is not None, script, built_at)
+    index = index_page(chapters, results, fast, mathjax is not None, script, built_at)
     (out / "index.html").write_text(index, encoding="utf-8")
     log(f"site written to {out / 'index.html'}")
     return results

@@ -5,7 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
-from course_lib import site
+from course_lib import manifest, site
 
 import keras
 import nbformat
@@ -46,13 +46,14 @@ def test_every_chapter_ran_without_error(built):
 def test_index_mirrors_the_chapter_map_and_links_both_pages(built):
     out, _ = built
     index = (out / "index.html").read_text(encoding="utf-8")
-    _, rows = site.chapter_map((ROOT / "README.md").read_text(encoding="utf-8"))
-    for row in rows:                                  # every chapter of the README's map is listed
-        assert html.escape(row["label"]) in index
+    chapters = manifest.load()
+    for chapter in chapters:                          # every chapter of the manifest is listed
+        assert html.escape(chapter.label) in index and html.escape(chapter.sections) in index
     for stem in BUILT:
         assert f'href="{stem}.html"' in index and (out / f"{stem}.html").exists()
     assert 'href="02_convolution.html"' not in index   # not built, so not linked
-    assert "fast mode" in index and "1 min" in index    # the mode, and the README's times
+    full_time = manifest.duration(manifest.chapter("05", chapters).measured.get("full"))
+    assert "fast mode" in index and full_time in index  # the mode, and the manifest's times
 
 
 @tensorflow_pass_only
@@ -124,5 +125,3 @@ def test_chapter_selection():
     assert [path.stem for path in chosen] == ["00_start_here", "08a_classification"]
     with pytest.raises(site.SiteError, match="no chapter matches"):
         site.select_chapters(["99"])
-    _, rows = site.chapter_map((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert {row["stem"] for row in rows} == {path.stem for path in CHAPTERS.glob("*.ipynb")}
