@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-#: These tests recompute a gradient independently with TensorFlow's tape, which cannot differentiate a
-#: model running on JAX; on JAX, test_explain.py's subprocess check compares with finite differences.
-tensorflow_tape = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                     reason="an independent check written with tf.GradientTape")
-
+# A test marked tensorflow_only recomputes a gradient independently with TensorFlow's tape, which cannot
+# differentiate a model running on JAX; on JAX, test_explain.py's subprocess check compares with finite
+# differences.
 EPSILON = 0.1
 
 
@@ -43,7 +41,7 @@ def accuracy_of(model, images, labels):
     return float(np.mean(model.predict_on_batch(images).argmax(1) == labels))
 
 
-@tensorflow_tape
+@pytest.mark.tensorflow_only(reason="an independent check written with tf.GradientTape")
 def test_fgsm_is_one_signed_gradient_step_computed_independently(victim):
     model, images, labels, _ = victim
     x = tf.convert_to_tensor(images[:32])

@@ -5,11 +5,13 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("bench_chapters", ROOT / "bench" / "chapters.py")
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
+pytestmark = pytest.mark.once   # files and a probe notebook without Keras: the same under every backend
 
 
 def test_derived_targets_are_computed_from_the_results():
@@ -68,6 +70,7 @@ assert seed != {failing_seed}, "this seed misses the target"
 """
 
 
+@pytest.mark.slow   # runs a probe notebook in Jupyter kernels
 def test_runs_are_saved_resumed_and_reported(tmp_path, monkeypatch):
     chapters = tmp_path / "chapters"
     chapters.mkdir()

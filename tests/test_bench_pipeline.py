@@ -5,14 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/pipeline.py reads with tf.data whatever Keras's backend: one run, in the TensorFlow pass, is enough.
+pytestmark = [pytest.mark.once, pytest.mark.slow]
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                    reason="one run is enough; the TensorFlow pass runs it")
 def test_bench_pipeline_fast_prints_one_json_line(tmp_path):
     command = [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--fast", "--dataset-mb", "4"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,

@@ -4,6 +4,8 @@ from course_lib import config, data
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.once   # NumPy code: the same on any backend
+
 
 @pytest.fixture(scope="module")
 def digits():

@@ -4,7 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+# Each test starts `python -m course_lib`, which loads TensorFlow; what the commands print does not depend on
+# the backend.
+pytestmark = [pytest.mark.once, pytest.mark.slow]
 
 
 def run(*args, **env):

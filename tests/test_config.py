@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.once
 def test_pick_follows_the_environment(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
     assert config.is_fast() and config.pick(full=5, fast=1) == 1 and config.mode() == "fast"
@@ -13,6 +14,7 @@ def test_pick_follows_the_environment(monkeypatch):
     assert config.pick(full="full", fast="fast") == "full"
 
 
+@pytest.mark.once
 def test_bad_flag_value_is_explained(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "maybe")
     with pytest.raises(ValueError, match="COURSE_FAST should be 1 or 0"):
@@ -33,6 +35,7 @@ def test_seed_everything_repeats_numpy_and_keras():
         config.seed_everything("0")
 
 
+@pytest.mark.once
 def test_course_seed_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("COURSE_SEED", raising=False)
     assert config.course_seed() == 0
@@ -49,6 +52,7 @@ def test_course_seed_comes_from_the_environment(monkeypatch):
         config.course_seed()
 
 
+@pytest.mark.once
 def test_announce_mode_says_what_the_numbers_mean(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_FAST", "1")
     config.announce_mode()

@@ -6,6 +6,8 @@ from course_lib import config, data
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.once   # file handling and NumPy: the same on any backend
+
 
 def write_mnist(path, n_train=60000, n_test=10000, **overrides):
     rng = np.random.default_rng(0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("a, b, expected", [
     ([0, 0, 10, 10], [0, 0, 10, 10], 1.0),
     ([0, 0, 10, 10], [5, 0, 15, 10], 50 / 150),
@@ -20,6 +21,7 @@ def test_iou_by_hand(a, b, expected):
     assert detection.iou(b, a) == pytest.approx(expected)
 
 
+@pytest.mark.once
 def test_iou_matrix_shape_and_degenerate_boxes():
     a = np.array([[0, 0, 2, 2], [1, 1, 3, 3]])
     b = np.array([[0, 0, 2, 2], [5, 5, 6, 6], [1, 1, 1, 1]])
@@ -30,6 +32,7 @@ def test_iou_matrix_shape_and_degenerate_boxes():
     assert np.array_equal(detection.box_area([[0, 0, 2, 3], [4, 4, 2, 2]]), [6, 0])
 
 
+@pytest.mark.once
 def test_iou_rejects_bad_shapes():
     with pytest.raises(ValueError, match="boxes_a"):
         detection.iou_matrix([[0, 0, 1]], [[0, 0, 1, 1]])
@@ -37,6 +40,7 @@ def test_iou_rejects_bad_shapes():
         detection.iou_matrix([[0, 0, 1, 1]], "box")
 
 
+@pytest.mark.once
 def test_nms_keeps_the_best_of_each_group():
     boxes = [[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [21, 20, 31, 30], [0, 0, 9, 10]]
     scores = [0.9, 0.95, 0.5, 0.7, 0.3]
@@ -48,6 +52,7 @@ def test_nms_keeps_the_best_of_each_group():
         detection.non_max_suppression(boxes, [0.1], 0.5)
 
 
+@pytest.mark.once
 def test_matching_counts_a_duplicate_as_false_positive():
     true = [[0, 0, 10, 10]]
     hits = detection.match_detections([[0, 0, 10, 10], [1, 0, 11, 10], [30, 30, 40, 40]],
@@ -57,6 +62,7 @@ def test_matching_counts_a_duplicate_as_false_positive():
     assert list(detection.match_detections([[0, 0, 10, 10]], [0.5], np.zeros((0, 4)))) == [False]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("hits, scores, num_true, expected", [
     ([True, True, False], [0.9, 0.8, 0.1], 2, 1.0),
     ([False, True, True], [0.9, 0.8, 0.7], 2, 2 / 3),
@@ -68,10 +74,12 @@ def test_average_precision_by_hand(hits, scores, num_true, expected):
     assert detection.average_precision(hits, scores, num_true) == pytest.approx(expected)
 
 
+@pytest.mark.once
 def test_average_precision_without_true_objects_is_nan():
     assert np.isnan(detection.average_precision([False], [0.5], 0))
 
 
+@pytest.mark.once
 def test_map_perfect_missing_and_wrong_class():
     truths = [(np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([1, 2])),
               (np.array([[5, 5, 15, 15]]), np.array([1]))]
@@ -106,6 +114,7 @@ def _perfect_output(targets, num_classes=10):
     return out
 
 
+@pytest.mark.once
 def test_targets_decode_back_to_the_boxes():
     boxes = [np.array([[3, 4, 17, 30], [40, 10, 52, 24]], np.float32), np.array([[0, 0, 64, 64]], np.float32)]
     classes = [np.array([3, 8]), np.array([1])]
@@ -120,12 +129,14 @@ def test_targets_decode_back_to_the_boxes():
         assert sorted(c) == sorted(true_classes) and np.all(s > 0.99)
 
 
+@pytest.mark.once
 def test_two_centres_in_one_cell_keep_the_first():
     targets = detection.encode_grid_targets([np.array([[0, 0, 4, 20], [4, 0, 8, 20]])],
                                             [np.array([1, 2])], 64, 8)
     assert targets[..., 0].sum() == 1 and targets[0, 1, 0, 5] == 1
 
 
+@pytest.mark.once
 def test_decoding_applies_threshold_and_nms():
     out = np.full((1, 2, 2, 7), -10.0)
     out[0, 0, 0, :5] = [3, 0, 0, np.log(2), np.log(2)]   # score ~0.95, class 0
@@ -158,6 +169,7 @@ def test_detector_shapes_and_loss():
         detection.build_grid_detector(filters=())
 
 
+@pytest.mark.once
 def test_drawing_returns_a_figure():
     import matplotlib
     matplotlib.use("Agg")
@@ -167,18 +179,3 @@ def test_drawing_returns_a_figure():
     assert len(figure.axes) == 2 and len(figure.axes[0].patches) == 2
     with pytest.raises(ValueError, match="detections"):
         detection.show_detections(np.zeros((2, 16, 16)), [])
-
-
-def test_detection_checkers_accept_right_and_reject_wrong(monkeypatch):
-    from course_lib.checks import detection as checks
-    monkeypatch.setenv("COURSE_STRICT", "0")
-    assert checks.check_box_iou(detection.iou)
-    unclipped = checks.check_box_iou(lambda a, b: (min(a[2], b[2]) - max(a[0], b[0]))
-                                     * (min(a[3], b[3]) - max(a[1], b[1])) / 100)
-    assert not unclipped
-    assert not checks.check_box_iou("iou")
-    assert checks.check_nms(detection.non_max_suppression)
-    assert not checks.check_nms(lambda b, s, t: list(range(len(b))))
-    assert not checks.check_nms(lambda b, s, t: list(detection.non_max_suppression(b, s, t))[::-1])
-    assert checks.check_average_precision(detection.average_precision)
-    assert not checks.check_average_precision(lambda h, s, n: float(np.mean(h)))

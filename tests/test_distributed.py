@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-once = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                          reason="starts its own TensorFlow and JAX processes; the TensorFlow pass runs it")
+# The launcher is plain Python, and the training checks start processes with the backend they need: nothing
+# here depends on the backend of the test process.
+pytestmark = pytest.mark.once
 
 
 def test_max_weight_difference():
@@ -142,7 +143,7 @@ DATA_PARALLEL_CHECK = """
 """
 
 
-@once
+@pytest.mark.slow   # trains in subprocesses
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_devices_train_like_one(backend):
     out = run_python(DATA_PARALLEL_CHECK, backend)
@@ -150,7 +151,7 @@ def test_two_devices_train_like_one(backend):
     assert diff <= 1e-5, diff
 
 
-@once
+@pytest.mark.slow   # trains in subprocesses
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_split_cpu_too_late_says_what_to_do(backend):
     out = run_python("""
@@ -165,7 +166,7 @@ def test_split_cpu_too_late_says_what_to_do(backend):
     assert "REFUSED split_cpu must run before" in out and "restart the kernel" in out
 
 
-@once
+@pytest.mark.slow   # trains in subprocesses
 def test_two_processes_train_like_one_process_with_two_devices(tmp_path):
     from course_lib import shards
 

@@ -53,6 +53,7 @@ def datasets_found(monkeypatch, full_size_data):
     monkeypatch.setenv("COURSE_DATA_DIR", str(full_size_data))
 
 
+@pytest.mark.slow   # starts a Jupyter kernel; runs in both passes: the doctor checks the backend
 def test_all_is_well_here_exit_0_with_a_real_kernel(datasets_found, capsys):
     status = main(["doctor"])
     out = capsys.readouterr().out
@@ -65,6 +66,7 @@ def test_all_is_well_here_exit_0_with_a_real_kernel(datasets_found, capsys):
     assert "All is well" in out
 
 
+@pytest.mark.once
 def test_help_lists_doctor(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--help"])
@@ -73,6 +75,7 @@ def test_help_lists_doctor(capsys):
     assert "doctor" in out and "student" in out and "fetch" in out
 
 
+@pytest.mark.once
 def test_missing_dataset_is_a_problem_with_its_fix(no_full_data, capsys):
     status = main(["doctor", "--no-kernel"])
     out = capsys.readouterr().out
@@ -85,6 +88,7 @@ def test_missing_dataset_is_a_problem_with_its_fix(no_full_data, capsys):
     assert "2 problem(s)" in out
 
 
+@pytest.mark.once
 def test_damaged_dataset_names_the_file(no_full_data, capsys):
     damaged = no_full_data / "share" / data.MNIST_FILE
     damaged.write_bytes(b"not an archive")
@@ -94,6 +98,7 @@ def test_damaged_dataset_names_the_file(no_full_data, capsys):
     assert "fix: python -m course_lib fetch" in mnist
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("installed, problem", [("3.0.0", "3.0.0 is outside requirements.txt's range"),
                                                 (None, "not installed")])
 def test_too_old_or_missing_package_is_a_problem_with_its_fix(datasets_found, monkeypatch, capsys,
@@ -108,6 +113,7 @@ def test_too_old_or_missing_package_is_a_problem_with_its_fix(datasets_found, mo
                       'pip install --upgrade "keras>=3.5,<4"'], lines
 
 
+@pytest.mark.once
 def test_kernel_that_does_not_start_is_a_problem_with_its_fix(datasets_found, monkeypatch, capsys):
     def dies(timeout):
         raise RuntimeError("Kernel died before replying to kernel_info")
@@ -121,6 +127,7 @@ def test_kernel_that_does_not_start_is_a_problem_with_its_fix(datasets_found, mo
     assert "python -m ipykernel install --sys-prefix" in failed[0]
 
 
+@pytest.mark.once
 def test_kernel_of_another_python_is_a_problem(monkeypatch):
     monkeypatch.setattr(doctor, "_start_kernel", lambda timeout: {
         "prefix": "/usr", "executable": "/usr/bin/python3", "course_lib": False})
@@ -128,6 +135,7 @@ def test_kernel_of_another_python_is_a_problem(monkeypatch):
     assert not result.ok and "/usr/bin/python3" in result.detail and "ipykernel install" in result.fix
 
 
+@pytest.mark.once
 def test_widgets_extension_missing_or_disabled(monkeypatch):
     monkeypatch.setattr(doctor, "_labextension_folder", lambda: None)
     [result] = doctor.check_widgets()
@@ -147,12 +155,14 @@ def test_gpu_the_backend_cannot_see_is_a_problem(monkeypatch):
         assert not result.ok and "does not see it" in result.detail and "pip install" in result.fix
 
 
+@pytest.mark.once
 def test_full_disk_is_a_problem(monkeypatch):
     monkeypatch.setattr(doctor, "_free_bytes", lambda path: 10 * 2**20)
     results = doctor.check_disk()
     assert results and all(not result.ok and "du -sh" in result.fix for result in results)
 
 
+@pytest.mark.once
 def test_a_check_that_crashes_is_reported_not_raised(datasets_found, monkeypatch, capsys):
     def broken():
         raise OSError("disk on fire")
@@ -162,6 +172,7 @@ def test_a_check_that_crashes_is_reported_not_raised(datasets_found, monkeypatch
     assert "✘ disk: the check itself failed (OSError: disk on fire)" in capsys.readouterr().out
 
 
+@pytest.mark.once
 def test_marks_fall_back_to_ascii():
     class Ascii:
         encoding = "ascii"

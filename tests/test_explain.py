@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-#: These tests recompute a gradient independently with TensorFlow's tape, which cannot differentiate a
-#: model running on JAX; on JAX, test_explain.py's subprocess check compares with finite differences.
-tensorflow_tape = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                     reason="an independent check written with tf.GradientTape")
+# A test marked tensorflow_only recomputes a gradient independently with TensorFlow's tape, which cannot
+# differentiate a model running on JAX; on JAX, test_explain_and_attack_run_on_another_backend compares with
+# finite differences.
 
 SIZE = 12
 CORNERS = {0: (1, 1), 1: (1, 7), 2: (7, 7)}   # top-left corner of each class's 4×4 square
@@ -72,7 +71,7 @@ def manual_log_probability_gradient(model, images, classes):
 # saliency and class_index
 # ---------------------------------------------------------------------------------------------
 
-@tensorflow_tape
+@pytest.mark.tensorflow_only(reason="an independent check written with tf.GradientTape")
 def test_saliency_is_the_max_over_channels_of_the_log_probability_gradient(trained):
     model, images, labels = trained
     maps = explain.saliency(model, images, class_index=labels)
@@ -82,7 +81,7 @@ def test_saliency_is_the_max_over_channels_of_the_log_probability_gradient(train
     np.testing.assert_allclose(maps, expected, rtol=1e-4, atol=1e-7)
 
 
-@tensorflow_tape
+@pytest.mark.tensorflow_only(reason="an independent check written with tf.GradientTape")
 def test_saliency_of_rgb_images_takes_the_max_over_channels():
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
@@ -142,7 +141,7 @@ def test_grad_cam_is_the_same_for_sequential_and_functional_models(trained):
     assert explain.conv_layer_names(functional) == ["f_conv_a", "f_conv_b"]
 
 
-@tensorflow_tape
+@pytest.mark.tensorflow_only(reason="an independent check written with tf.GradientTape")
 def test_grad_cam_matches_a_tape_computation_through_a_skip_connection():
     keras.utils.set_random_seed(2)
     inputs = keras.Input((SIZE, SIZE, 1))
@@ -353,6 +352,7 @@ def test_bad_arguments_are_refused(trained, top_left_model):
 # autodiff on each backend
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.once
 def test_input_gradient_names_an_unsupported_backend(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
     with pytest.raises(NotImplementedError, match="Keras runs on 'numpy'"):
@@ -404,6 +404,8 @@ OTHER_BACKEND_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.once    # the subprocess chooses its backend: the same run whichever backend this pass has
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_explain_and_attack_run_on_another_backend(backend):
     pytest.importorskip(backend, reason=f"{backend} is not installed: its gradient branch is not exercised")

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("jax", reason="JAX is not installed: pip install 'jax[cpu]' to test the JAX backend")
-if os.environ.get("KERAS_BACKEND", "tensorflow") == "jax":   # they start JAX processes of their own
-    pytest.skip("runs once, in the TensorFlow pass of the suite", allow_module_level=True)
+# The checks start JAX processes of their own, and the last one saves under TensorFlow: the TensorFlow pass
+# runs them.
+pytestmark = [pytest.mark.once, pytest.mark.slow]
 
 SCRIPT = textwrap.dedent("""
     import tempfile
@@ -141,10 +142,9 @@ LOAD = textwrap.dedent("""
 
 
 def test_a_model_saved_under_tensorflow_loads_under_jax_and_predicts_the_same(tmp_path):
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("this test saves under TensorFlow; the suite runs it in its TensorFlow pass")
     from course_lib import models
+
+    import keras
 
     keras.utils.set_random_seed(0)
     model = models.build_improved_cnn()

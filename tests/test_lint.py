@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.once   # the source as text
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = ["course_lib", "tests", "bench", "chapters", "conftest.py", "nbgrader_config.py"]
 

@@ -1,10 +1,13 @@
 """course_lib.measure: the peak-memory meter sees an allocation inside its block; images/s counts images."""
 import time
+import types
 
 from course_lib import measure
 
 import numpy as np
 import pytest
+
+pytestmark = pytest.mark.once   # NumPy and the clock: the same on any backend
 
 
 def test_peak_memory_sees_a_temporary_allocation():
@@ -22,12 +25,29 @@ def test_peak_memory_of_nothing_is_small():
     assert memory.growth_mb < 20
 
 
-def test_images_per_second_counts_images_after_the_warmup():
-    def slow_batches():
-        for _ in range(6):
-            time.sleep(0.02)
-            yield np.zeros((50, 2)), np.zeros(50)
-    rate = measure.images_per_second(slow_batches(), warmup_batches=1)
-    assert 1000 <= rate <= 2600, rate          # 50 images per 20 ms = 2,500 images/s at most
+def test_images_per_second_counts_images_after_the_warmup(monkeypatch):
+    now = [0.0]                                         # a fake clock: the counting, not the machine's load
+    monkeypatch.setattr(measure, "time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+
+    def batches(sizes, seconds):
+        for size, took in zip(sizes, seconds):          # each batch takes its time to arrive
+            now[0] += took
+            yield np.zeros((size, 2)), np.zeros(size)
+
+    # the warm-up batch (a whole second: opening files) is not timed; then 5 × 50 images in 0.1 s
+    rate = measure.images_per_second(batches([50] * 6, [1.0] + [0.02] * 5), warmup_batches=1)
+    assert rate == pytest.approx(2500)
+    # max_batches=1 times the 30 images of the second batch and never pulls the third
+    assert measure.images_per_second(batches([10, 30, 70], [0.5, 0.01, 0.1]), max_batches=1) == \
+        pytest.approx(3000)
     with pytest.raises(ValueError, match="no batches"):
         measure.images_per_second(iter([(np.zeros(3), np.zeros(3))]), warmup_batches=1)
+
+
+def test_images_per_second_on_the_real_clock_never_exceeds_the_true_rate():
+    def slow_batches():
+        for _ in range(6):
+            time.sleep(0.02)                            # never returns early, however loaded the machine
+            yield np.zeros((50, 2)), np.zeros(50)
+    rate = measure.images_per_second(slow_batches(), warmup_batches=1)
+    assert 0 < rate <= 2500 * 1.01, rate                # 50 images per 20 ms at most

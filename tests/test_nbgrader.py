@@ -14,7 +14,6 @@ from pathlib import Path
 
 from course_lib import student
 
-import keras
 import nbformat
 import pytest
 from hypothesis import given, settings
@@ -42,20 +41,16 @@ def _has_nbgrader_metadata(path):
 
 
 GRADED = [path for path in sorted(CHAPTERS.glob("*.ipynb")) if _has_nbgrader_metadata(path)]
-# nbgrader's release does not depend on Keras's backend: the TensorFlow pass of the suite runs it.
-tensorflow_pass_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                          reason="nbgrader's release is backend-independent; the TensorFlow "
-                                                 "pass runs it")
+# nbgrader's release does not depend on Keras's backend; the tests that release run nbgrader in a subprocess.
+pytestmark = pytest.mark.once
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory):
+def release(tmp_path_factory, copy_chapters):
     """Release every chapter with nbgrader metadata once; return the folder of released notebooks."""
     course = tmp_path_factory.mktemp("nbgrader_course")
     shutil.copy(CONFIG, course / CONFIG.name)
-    (course / "chapters").mkdir()
-    for path in GRADED:
-        shutil.copy(path, course / "chapters" / path.name)
+    copy_chapters([path.name for path in GRADED], course / "chapters")
     (course / "chapters" / "artifacts").mkdir()          # what chapters write while they run
     (course / "chapters" / "artifacts" / "model.keras").write_bytes(b"not for students")
     result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "chapters",
@@ -72,11 +67,6 @@ def _pair(course, path):
     return _load(course / "chapters" / path.name), _load(course / "release" / "chapters" / path.name)
 
 
-def test_the_chapters_that_should_carry_metadata_do():
-    have = {path.name[:3] for path in GRADED}
-    assert {"09a", "09b", "10_"} <= have, f"chapters with nbgrader metadata: {sorted(have)}"
-
-
 def _solution_lines(text):
     """Non-blank lines inside solution blocks that do not also stand outside them in the same cell."""
     inside, solution, outside = False, set(), set()
@@ -90,7 +80,7 @@ def _solution_lines(text):
     return solution - outside
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # the release: nbgrader generate_assignment in a subprocess
 @pytest.mark.parametrize("path", GRADED, ids=lambda path: path.stem)
 def test_release_has_no_solution_line(release, path):
     original, released = _pair(release, path)
@@ -102,7 +92,7 @@ def test_release_has_no_solution_line(release, path):
         assert not left, f"{path.name}, cell {index}: solution lines in the release: {sorted(left)}"
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # the release: nbgrader generate_assignment in a subprocess
 @pytest.mark.parametrize("path", GRADED, ids=lambda path: path.stem)
 def test_release_equals_course_lib_student_version(release, path):
     original, released = _pair(release, path)
@@ -115,7 +105,7 @@ def test_release_equals_course_lib_student_version(release, path):
             assert theirs["outputs"] == [], f"{path.name}, cell {index}: the release keeps outputs"
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # the release: nbgrader generate_assignment in a subprocess
 @pytest.mark.parametrize("path", GRADED, ids=lambda path: path.stem)
 def test_every_exercise_is_a_solution_cell_followed_by_a_locked_checker(release, path):
     original, released = _pair(release, path)

@@ -7,6 +7,8 @@ from course_lib import student
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.once   # the notebooks as files
+
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
 

@@ -23,6 +23,7 @@ def probabilities():
     return table
 
 
+@pytest.mark.once
 def test_sample_quality_counts_confident_reads_and_class_shares(probabilities):
     result = quality.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28, 1)))
     assert result["confident_share"] == 0.75          # 0.9 counts as confident, 0.5 does not
@@ -34,6 +35,7 @@ def test_sample_quality_counts_confident_reads_and_class_shares(probabilities):
         quality.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28)), threshold=1.0)
 
 
+@pytest.mark.once
 def test_class_agreement_compares_reads_with_requests(probabilities):
     assert quality.class_agreement(Fixed(probabilities), np.zeros((4, 28, 28)), [3, 0, 7, 1]) == 0.75
     assert quality.class_agreement(Fixed(probabilities), np.zeros((4, 28, 28)), [3, 3, 7, 1]) == 1.0
@@ -41,6 +43,7 @@ def test_class_agreement_compares_reads_with_requests(probabilities):
         quality.class_agreement(Fixed(probabilities), np.zeros((4, 28, 28)), [3, 3])
 
 
+@pytest.mark.once
 def test_errors_name_the_argument(probabilities):
     with pytest.raises(TypeError, match="predict"):
         quality.sample_quality("not a model", np.zeros((4, 28, 28)))

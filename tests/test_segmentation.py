@@ -1,11 +1,13 @@
 """The segmentation measures and pictures of chapter 08c (course_lib.segmentation).
 
-Its exercise checkers are tested with the other chapters' in test_checks_advanced.py.
+Its exercise checkers are tested with the other chapters' in test_checks.py.
 """
 from course_lib import segmentation, viz
 
 import numpy as np
 import pytest
+
+pytestmark = pytest.mark.once   # NumPy and matplotlib: the same on any backend
 
 
 def test_iou_per_class_by_hand():

@@ -9,6 +9,8 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.once   # tf.data whatever Keras's backend
+
 
 def distinct_digits(n=300, seed=0):
     rng = np.random.default_rng(seed)

@@ -2,12 +2,10 @@
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 
 from course_lib import manifest, site
 
-import keras
 import nbformat
 import pytest
 
@@ -15,17 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 BUILT = ["00_start_here", "01_images_as_data"]
 # The site's code does not depend on Keras's backend, and the JAX pass runs both chapters through nbval.
-tensorflow_pass_only = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                          reason="the site build is backend-independent; the TensorFlow pass "
-                                                 "runs it")
+pytestmark = pytest.mark.once
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, copy_chapters):
     """The site of chapters 00 and 01, run in fast mode from copies (nothing is written into chapters/)."""
-    copies = tmp_path_factory.mktemp("chapters")
-    for stem in BUILT:
-        shutil.copy(CHAPTERS / f"{stem}.ipynb", copies / f"{stem}.ipynb")
+    copies = copy_chapters([f"{stem}.ipynb" for stem in BUILT])
     out = tmp_path_factory.mktemp("site")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_OFFLINE", "1")          # the bundled sample at once, no download attempt
@@ -34,7 +28,7 @@ def built(tmp_path_factory):
     return out, results
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # builds the site: chapters 00 and 01 run in kernels
 def test_every_chapter_ran_without_error(built):
     _, results = built
     assert sorted(results) == BUILT
@@ -42,7 +36,7 @@ def test_every_chapter_ran_without_error(built):
         assert result["error"] is None, f"{stem}: {result['error']}"
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # builds the site: chapters 00 and 01 run in kernels
 def test_index_mirrors_the_chapter_map_and_links_both_pages(built):
     out, _ = built
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -56,7 +50,7 @@ def test_index_mirrors_the_chapter_map_and_links_both_pages(built):
     assert "fast mode" in index and full_time in index  # the mode, and the manifest's times
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # builds the site: chapters 00 and 01 run in kernels
 @pytest.mark.parametrize("stem", BUILT)
 def test_page_has_title_outputs_and_no_traceback(built, stem):
     out, _ = built
@@ -73,7 +67,7 @@ FETCHES = [r'src="(https?://[^"]+)"', r'<link[^>]+href="(https?://[^"]+)"', r'im
            r"url\(['\"]?(https?://[^)'\"]+)"]
 
 
-@tensorflow_pass_only
+@pytest.mark.slow   # builds the site: chapters 00 and 01 run in kernels
 def test_pages_fetch_nothing_from_the_network(built):
     out, _ = built
     offline = site.mathjax_source() is not None
@@ -105,6 +99,7 @@ def test_links_to_the_glossary_and_other_chapters_point_at_pages():
     assert notebook.cells[1].outputs[0]["data"] == {"text/html": site.WIDGET_NOTE}
 
 
+@pytest.mark.slow   # runs a chapter in a Jupyter kernel
 def test_a_failing_chapter_is_reported_and_fails_the_command(tmp_path, capsys):
     from course_lib.__main__ import main
 

@@ -7,6 +7,8 @@ from course_lib.__main__ import main
 
 import pytest
 
+pytestmark = pytest.mark.once   # the notebooks as files
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))

@@ -9,6 +9,8 @@ from course_lib import student
 
 import pytest
 
+pytestmark = pytest.mark.once   # the notebooks as files
+
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
 
 
@@ -54,6 +56,7 @@ def _outside_solutions(text):
     return kept
 
 
+@pytest.mark.slow   # a subprocess that loads TensorFlow (import course_lib does)
 def test_cli_on_the_real_chapters(tmp_path):
     notebooks = sorted(CHAPTERS.glob("*.ipynb"))
     assert notebooks, "the course has chapters"

@@ -15,6 +15,7 @@ def image():
     return np.random.default_rng(0).random((12, 15))
 
 
+@pytest.mark.once
 def test_presets_are_centred_and_named():
     assert widgets.preset("identity")[1, 1] == 1 and widgets.preset("identity").sum() == 1
     five = widgets.preset("sharpen", 5)
@@ -27,6 +28,7 @@ def test_presets_are_centred_and_named():
         widgets.preset("identity", 4)
 
 
+@pytest.mark.once
 def test_filter_image_keeps_the_size_and_follows_the_mode(image):
     sobel = widgets.preset("Sobel x (vertical edges)")
     conv = widgets.filter_image(image, sobel)
@@ -41,6 +43,7 @@ def test_filter_image_keeps_the_size_and_follows_the_mode(image):
         widgets.filter_image(image, sobel, mode="conv")
 
 
+@pytest.mark.once
 def test_kernel_editor_update_from_code_and_from_its_controls(image):
     editor = widgets.KernelEditor(image)
     np.testing.assert_allclose(editor.filtered, image)
@@ -60,6 +63,17 @@ def test_kernel_editor_update_from_code_and_from_its_controls(image):
         editor.update(kernel=np.ones((2, 2)))
 
 
+def _built(explorer):
+    """Build the explorer's controls as showing it in a cell does: one box, holding the picture's Output."""
+    def holds(box, widget):
+        return any(child is widget or holds(child, widget) for child in getattr(box, "children", ()))
+
+    box = explorer.widget
+    assert box is explorer.widget, "the controls are built once"
+    assert holds(box, explorer._output), "the box a cell shows does not hold the explorer's picture"
+    return box
+
+
 def _shown_png(explorer):
     """The picture an explorer's Output widget holds: what JupyterLab renders, as PNG bytes."""
     import base64
@@ -71,10 +85,11 @@ def _shown_png(explorer):
     return png
 
 
+@pytest.mark.once
 def test_kernel_editor_draws_on_one_grey_scale_and_its_preset_list_follows_the_kernel(image):
     editor = widgets.KernelEditor(image, preset_name="sharpen")
     assert editor.scale == (image.min(), image.max())
-    assert editor.widget is not None                   # builds the controls
+    _built(editor)
     first = _shown_png(editor)                         # drawn on creation, as widget state
     assert editor._preset.value == "sharpen" and editor.matching_preset() == "sharpen"
     # a kernel that doubles every pixel: brighter on the fixed scale (per-image scaling hid this)
@@ -107,7 +122,7 @@ def test_every_explorer_shows_its_picture_on_creation(image, generator):
                  widgets.AttackExplorer(_tiny_classifier(), np.full((2, 6, 6, 1), 0.5, "float32"), [0, 1])]
     for explorer in explorers:
         assert explorer.picture is None
-        assert explorer.widget is not None
+        _built(explorer)
         before = _shown_png(explorer)
         if isinstance(explorer, widgets.LatentExplorer):
             explorer._sliders[0].value = 2.0
@@ -118,6 +133,7 @@ def test_every_explorer_shows_its_picture_on_creation(image, generator):
         assert _shown_png(explorer) != before, type(explorer).__name__
 
 
+@pytest.mark.once
 def test_pooling_explorer(image):
     explorer = widgets.PoolingExplorer(image)
     assert explorer.pooled.shape == (6, 7)
@@ -127,7 +143,8 @@ def test_pooling_explorer(image):
     assert explorer.update(stride=0).shape == (4, 5)  # 0 means "the same as size"
     np.testing.assert_allclose(widgets.pool_image(image, 2, 1, "max", "same"),
                                scratch.max_pool2d(image, 2, 1, "same"))
-    assert explorer.widget is not None  # builds the controls
+    _built(explorer)
+    assert _shown_png(explorer)                       # the picture is drawn with the controls
     explorer._on_change("size", 20)  # larger than the image: shown as a message, state unchanged
     assert "larger than the input" in explorer._message.value and explorer.size == 3
     with pytest.raises(ValueError, match="kind should be"):
@@ -192,7 +209,7 @@ def test_latent_explorer_on_a_conditional_generator():
     three = explorer.image
     seven = explorer.update(label=7)
     assert explorer.label == 7 and not np.allclose(three, seven)
-    assert explorer.widget is not None
+    _built(explorer)
     explorer._label.value = 3                   # the label box drives it too
     np.testing.assert_allclose(explorer.image, three, atol=1e-6)
 
@@ -217,7 +234,7 @@ def test_attack_explorer_update_from_code_and_from_its_slider():
     attacked = explorer.update(0.3)
     assert np.abs(attacked - images).max() == pytest.approx(0.3)        # FGSM moves every pixel by ε
     assert (explorer.predictions != labels).all() and explorer.confidences.shape == (3,)
-    box = explorer.widget                                                 # built without a browser
+    box = _built(explorer)                                                # built without a browser
     explorer._slider.value = 0.0                                          # the slider drives update()
     assert explorer.epsilon == 0.0 and np.array_equal(explorer.predictions, labels)
     assert box is explorer.widget

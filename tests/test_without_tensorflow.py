@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("jax", reason="JAX is not installed: pip install 'jax[cpu]' to test the JAX backend")
-if os.environ.get("KERAS_BACKEND", "tensorflow") == "jax":   # they start JAX processes of their own
-    pytest.skip("runs once, in the TensorFlow pass of the suite", allow_module_level=True)
+pytestmark = [pytest.mark.once, pytest.mark.slow]   # it starts a JAX process of its own
 ROOT = Path(__file__).resolve().parent.parent
 
 NO_TENSORFLOW = textwrap.dedent("""
