@@ -14,9 +14,14 @@ import json
 import os
 from pathlib import Path
 
+from course_lib import _quiet
 from course_lib._validate import positive_int
 
 import numpy as np
+
+# This module needs TensorFlow on every Keras backend: load it now without its start-up lines (on JAX,
+# ``import course_lib`` does not load it), so a chapter's own ``import tensorflow`` after it prints nothing.
+_quiet.import_tensorflow_quietly(any_backend=True)
 
 ENCODINGS = ("raw", "png")
 MANIFEST = "manifest.json"

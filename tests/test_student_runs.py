@@ -2,16 +2,21 @@
 
 Every solution is replaced by its stub (``course_lib.student``), then the notebook runs in fast mode in a
 fresh kernel with strict checks off, as a learner would first open it. No cell may raise, and the checker
-cell after each exercise must say that the exercise is not answered yet. The student version differs from
-the chapter only in its stubs, and the JAX pass of the suite runs every chapter itself, so these runs
-happen in the TensorFlow pass only. Every chapter's exercises also carry nbgrader cell metadata.
+cell after each exercise must say that the exercise is not answered yet. The kernel runs without
+``TF_CPP_MIN_LOG_LEVEL`` (the test session sets it; a learner has not) and without ``PYTEST_CURRENT_TEST``
+(with it, ipykernel stops passing what C++ writes to the process's stderr on to the cells), and no cell may
+show a TensorFlow C++ log line in its stderr: in JupyterLab that is a pink box under the cell. The student
+version differs from the chapter only in its stubs, so it runs in the second pass of the test command
+(another backend: JAX), while the TensorFlow pass runs the chapters themselves through nbval; every chapter's
+code thus runs once on each backend (tests/conftest.py). Every chapter's exercises also carry nbgrader cell
+metadata.
 """
 import json
+import os
 from pathlib import Path
 
-from course_lib import student
+from course_lib import _quiet, student
 
-import keras
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -28,8 +33,25 @@ def _text(outputs) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                    reason="the student version differs only in its stubs; the TensorFlow pass runs it")
+def _learners_environment() -> dict:
+    """The kernel's environment: the test session's, less what a learner's Jupyter does not set."""
+    return {key: value for key, value in os.environ.items()
+            if key not in ("TF_CPP_MIN_LOG_LEVEL", "PYTEST_CURRENT_TEST")}
+
+
+def _cpp_log_lines(notebook) -> dict:
+    """{cell index: TensorFlow C++ log lines in the cell's stderr}, for the cells that show any."""
+    found = {}
+    for index, cell in enumerate(notebook.cells):
+        stderr = "".join(output.get("text", "") for output in cell.get("outputs", [])
+                         if output.get("output_type") == "stream" and output.get("name") == "stderr")
+        if _quiet.cpp_log_lines(stderr):
+            found[index] = _quiet.cpp_log_lines(stderr)
+    return found
+
+
+@pytest.mark.slow                # every chapter in a fresh Jupyter kernel
+@pytest.mark.other_backends      # the second pass's run of every chapter
 @pytest.mark.parametrize("stem", STEMS)
 def test_the_student_version_runs_and_says_what_is_unanswered(stem, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_FAST", "1")
@@ -39,8 +61,8 @@ def test_the_student_version_runs_and_says_what_is_unanswered(stem, monkeypatch,
     stubbed, removed = student.student_notebook(source, stem)
     assert removed >= 1, f"{stem}: expected at least one exercise"
     notebook = nbformat.from_dict(stubbed)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=False,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()   # raises on any traceback
+    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=False,   # raises on a traceback
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=_learners_environment())
     checked = 0
     for index, cell in enumerate(source["cells"][:-1]):
         if cell["cell_type"] == "code" and student.BEGIN in "".join(cell["source"]):
@@ -50,8 +72,11 @@ def test_the_student_version_runs_and_says_what_is_unanswered(stem, monkeypatch,
                 f"{checker.source}"
             checked += 1
     assert checked == removed
+    shown = _cpp_log_lines(notebook)
+    assert not shown, f"{stem}: cells show TensorFlow C++ log lines (cell index: lines): {shown}"
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("stem", STEMS)
 def test_exercise_cells_carry_nbgrader_metadata(stem):
     """Each solution cell is an nbgrader answer cell, and the checker cell after it a graded, locked test."""

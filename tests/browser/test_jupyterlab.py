@@ -6,9 +6,10 @@ would pass there. This test meets the course the way a learner does: it starts `
 chapters 00 and 02 (fast mode) from a temporary copy of ``chapters/``, runs all cells, saves the copy
 from JupyterLab and checks that
 
-* no cell ends in an error (the saved notebook's ``error`` outputs; stderr boxes are not errors),
-* the first cell shows nothing but the mode note: no TensorFlow start-up lines (a pink stderr box)
-  and no stray value,
+* no cell ends in an error (the saved notebook's ``error`` outputs),
+* no cell, the first or any other, shows a stderr box (pink in JupyterLab, which a learner takes for an
+  error): no TensorFlow C++ log lines at start-up or while it runs, no stray warning,
+* the first cell shows nothing but the mode note, and no stray value,
 * at least one plot image is displayed in the page,
 * chapter 02's kernel editor rendered (its 3 × 3 number boxes, preset list and picture are in the
   page), and that typing a number or picking a preset changes the filtered image and keeps the
@@ -21,7 +22,7 @@ It needs the ``playwright`` package (requirements.txt) and a Chromium: Debian's,
 ``apt-get install -y --no-install-recommends chromium fonts-noto-cjk`` (``.ci/run`` does this when it
 runs as root), or Playwright's own (``python -m playwright install chromium``, needs internet), or
 any Chromium named by ``COURSE_BROWSER``. Without them the test is skipped and says so. It runs once,
-in the TensorFlow pass of the test command: the JAX pass skips it (see ``_skip_on_other_backends``).
+in the TensorFlow pass of the test command: the JAX pass skips it (it is marked ``once``).
 """
 from __future__ import annotations
 
@@ -62,13 +63,8 @@ OVERRIDES = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _skip_on_other_backends():
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow").strip().lower() or "tensorflow"
-    if backend != "tensorflow":
-        pytest.skip(f"the browser test runs once, in the TensorFlow pass (KERAS_BACKEND={backend} here): it "
-                    "tests what JupyterLab shows, which does not depend on Keras's backend, and the JAX pass "
-                    "already executes every chapter through nbval; a second browser run would cost minutes")
+# What JupyterLab shows does not depend on Keras's backend, and a second browser run would cost a minute.
+pytestmark = [pytest.mark.once, pytest.mark.slow]
 
 
 def find_browser() -> str | None:
@@ -135,8 +131,9 @@ def lab(chromium_executable, tmp_path_factory, artifacts):
            "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
            "JUPYTER_DATA_DIR": str(base / "data"), "IPYTHONDIR": str(base / "ipython")}
     # a learner's kernel: the inline plots of JupyterLab (not the test session's Agg), and no TensorFlow
-    # log-level setting, so that the first cell shows what a learner who set nothing sees
-    for name in ("MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL"):
+    # log-level setting, so that every cell shows what a learner who set nothing sees; nor pytest's
+    # PYTEST_CURRENT_TEST, with which ipykernel stops passing what C++ code writes to stderr on to the cells
+    for name in ("MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", "PYTEST_CURRENT_TEST"):
         env.pop(name, None)
     port, token = free_port(), secrets.token_hex(16)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
@@ -252,8 +249,19 @@ def code_cells(notebook):
     return [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
 
 
+def stderr_boxes(notebook) -> dict:
+    """{cell index: the text of its stderr output} for every cell that shows a stderr box."""
+    boxes = {}
+    for index, cell in enumerate(notebook["cells"]):
+        text = "".join("".join(output["text"]) for output in cell.get("outputs", [])
+                       if output["output_type"] == "stream" and output["name"] == "stderr")
+        if text:
+            boxes[index] = text
+    return boxes
+
+
 def check_saved_notebook(notebook, name):
-    """No error outputs anywhere; the first cell shows no stderr box and no stray value."""
+    """No error outputs and no stderr box in any cell; the first cell shows no stray value."""
     errors = [(index, output.get("ename"), output.get("evalue"))
               for index, cell in enumerate(notebook["cells"])
               for output in cell.get("outputs", []) if output["output_type"] == "error"]
@@ -261,10 +269,10 @@ def check_saved_notebook(notebook, name):
     unrun = [index for index, cell in enumerate(notebook["cells"])
              if cell["cell_type"] == "code" and cell["source"] and cell.get("execution_count") is None]
     assert not unrun, f"{name}: cells {unrun} did not run"
+    boxes = stderr_boxes(notebook)
+    assert not boxes, (f"{name}: cells show a stderr box a learner takes for an error:\n"
+                       + "\n".join(f"cell {index}:\n{text}" for index, text in boxes.items()))
     first = code_cells(notebook)[0]
-    stderr = "".join("".join(o["text"]) for o in first["outputs"]
-                     if o["output_type"] == "stream" and o["name"] == "stderr")
-    assert not stderr, f"{name}: the first cell shows a stderr box a learner takes for an error:\n{stderr}"
     values = [o for o in first["outputs"] if o["output_type"] == "execute_result"]
     assert not values, f"{name}: the first cell shows a stray value: {values}"
 
@@ -277,6 +285,10 @@ def cell_locator(page, predicate_js):
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     cell.scroll_into_view_if_needed()
     return cell
+
+
+# JupyterLab's pink box: a stream output to stderr, rendered as text with this MIME type
+STDERR_BOX = '.jp-Notebook .jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]'
 
 
 def shown_images(page) -> int:
@@ -313,6 +325,8 @@ def test_chapters_run_and_widgets_respond_in_jupyterlab(lab, browser, artifacts)
             notebook = save_and_read(page, served / name)
             check_saved_notebook(notebook, name)
             assert state["errors"] == 0 and state["unrun"] == 0, f"{name}: {state}"
+            pink = page.locator(STDERR_BOX)
+            assert pink.count() == 0, f"{name}: the page shows stderr boxes: {pink.all_inner_texts()}"
             cell_locator(page, "s => s.includes('from course_lib import')").screenshot(
                 path=artifacts / f"{stem}-3-first-cell.png")
 
