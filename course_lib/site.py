@@ -279,7 +279,7 @@ def build_site(out: str | Path, chapters: list[str] | None = None, fast: bool = 
     ``source`` is the folder the notebooks are read from (never written to): ``chapters/`` by default.
     """
     out = Path(out)
-    chapters = manifest.load()
+    records = manifest.load()
     paths = select_chapters(chapters, Path(source))
     out.mkdir(parents=True, exist_ok=True)
     mathjax = mathjax_source()
@@ -312,7 +312,7 @@ def build_site(out: str | Path, chapters: list[str] | None = None, fast: bool = 
             text = (ROOT / name).read_text(encoding="utf-8")
             (out / page).write_text(_markdown_page(text, name, script, built), encoding="utf-8")
     built_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    index = index_page(chapters, results, fast, mathjax is not None, script, built_at)
+    index = index_page(records, results, fast, mathjax is not None, script, built_at)
     (out / "index.html").write_text(index, encoding="utf-8")
     log(f"site written to {out / 'index.html'}")
     return results
