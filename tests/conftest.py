@@ -20,8 +20,9 @@ Each chapter's code runs once per pass, and no more: the TensorFlow pass runs th
 through nbval (reference solutions, strict checks), the second pass runs their student versions
 (``tests/test_student_runs.py``), whose every cell but the stubbed solutions is the chapter's own code, so
 that code is executed on both backends and each version of the notebooks once. Under another backend the
-nbval items are therefore deselected when no path is named on the command line (the README's command);
-``KERAS_BACKEND=jax python -m pytest chapters/05_mnist_project.ipynb`` still runs that chapter on JAX.
+nbval items, and the ``once`` tests, are therefore deselected when no path is named on the command line
+(the README's command); ``KERAS_BACKEND=jax python -m pytest chapters/05_mnist_project.ipynb`` still runs
+that chapter on JAX, and a named test file still shows each ``once`` test as skipped, with the reason.
 
 The environment variables the notebooks' kernels need are set by the repository's top-level conftest.py.
 """
@@ -48,8 +49,9 @@ def _chapters_run_as_student_version(config) -> bool:
 
 def pytest_report_header(config):
     if _chapters_run_as_student_version(config):
-        return ("chapters: run as their student version on this backend (tests/test_student_runs.py); the "
-                "TensorFlow pass runs them through nbval; name a notebook to run it through nbval here")
+        return ["second pass: the chapters run as their student version (tests/test_student_runs.py); "
+                "nbval's chapters and the tests marked once are deselected: the TensorFlow pass runs them",
+                "(name a notebook or a test file to run it on this backend anyway)"]
     return None
 
 
@@ -59,10 +61,11 @@ def pytest_collection_modifyitems(config, items):
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
     if _chapters_run_as_student_version(config):
-        notebooks = [item for item in items if item.path.suffix == ".ipynb"]
-        if notebooks:
-            config.hook.pytest_deselected(items=notebooks)
-            items[:] = [item for item in items if item.path.suffix != ".ipynb"]
+        # the README's second pass: what the TensorFlow pass already ran is deselected, not skipped one by one
+        ran = [item for item in items if item.path.suffix == ".ipynb" or item.get_closest_marker("once")]
+        if ran:
+            config.hook.pytest_deselected(items=ran)
+            items[:] = [item for item in items if item not in ran]
     markers = ("once", "tensorflow_only", "other_backends")
     if not any(item.get_closest_marker(name) for item in items for name in markers):
         return
