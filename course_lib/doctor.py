@@ -138,7 +138,7 @@ def check_backend() -> list[Result]:
     except Exception as error:
         backend = os.environ.get("KERAS_BACKEND", "tensorflow").strip() or "tensorflow"
         requirement = {"jax": 'pip install --upgrade "jax[cpu]>=0.4.30"'}.get(
-            backend, 'pip install --upgrade "tensorflow>=2.16,<3"')
+            backend, 'pip install --upgrade "tensorflow>=2.18,<3"')
         return [Result(False, "Keras backend", f"{backend} (asked for: {wanted}) does not work: "
                                                f"{type(error).__name__}: {error}",
                        f"{requirement}   (or use the other backend: export KERAS_BACKEND=tensorflow or jax)")]
@@ -163,7 +163,7 @@ def check_device() -> list[Result]:
     detail = f"{report['device']}, dtype policy {report['dtype_policy']}, course mode {report['course_mode']}"
     if report["gpu_count"] == 0 and _nvidia_gpu_present():
         fix = {"jax": 'pip install --upgrade "jax[cuda12]"'}.get(
-            report["backend"], 'pip install --upgrade "tensorflow[and-cuda]>=2.16,<3"')
+            report["backend"], 'pip install --upgrade "tensorflow[and-cuda]>=2.18,<3"')
         return [Result(False, "device", f"{detail}; an NVIDIA GPU is installed but the {report['backend']} "
                                         "backend does not see it (everything runs, on the CPU)", fix)]
     if report["gpu_count"] == 0:
