@@ -8,7 +8,8 @@ backend). The exercise names are not stored: they are read from the notebook's s
 Everything that repeats those facts is generated from it, between markers, and never edited by hand:
 
 * the README's chapter map;
-* TEACHING.md's overview table and each chapter's objectives, prerequisites, times and exercises;
+* TEACHING.md's overview table, each chapter's heading and its objectives, prerequisites, times and
+  exercises;
 * each notebook's title line and its ``**Time:**`` line;
 * the static site's index (``course_lib.site``).
 
@@ -348,6 +349,12 @@ def render_readme(text: str, chapters: list[Chapter]) -> str:
 def render_teaching(text: str, chapters: list[Chapter]) -> str:
     text = replace_block(text, "overview", teaching_overview(chapters), "TEACHING.md")
     for chapter in chapters:
+        heading = re.compile(rf"^### \[[^\]\n]*\]\(chapters/{re.escape(chapter.stem)}\.ipynb\)$", re.M)
+        if len(heading.findall(text)) != 1:
+            raise ManifestError(f"TEACHING.md should have one heading "
+                                f"'### [...](chapters/{chapter.stem}.ipynb)'")
+        title = f"### [{chapter.number} · {chapter.title}](chapters/{chapter.stem}.ipynb)"
+        text = heading.sub(lambda _, title=title: title, text)
         text = replace_block(text, f"{chapter.number} facts", teaching_facts(chapter), "TEACHING.md")
     return text
 

@@ -170,6 +170,18 @@ def test_a_time_measured_on_other_code_says_so(course_copy):
     assert "fast mode (`COURSE_FAST=1`) 30 s" in header and "earlier version of this chapter" in header
 
 
+def test_a_changed_title_reaches_the_notebook_and_teaching(course_copy):
+    manifest_path = course_copy / "chapters" / "chapters.toml"
+    text = manifest_path.read_text(encoding="utf-8")
+    renamed = text.replace('title = "Pooling"', 'title = "Pooling, renamed"')
+    manifest_path.write_text(renamed, encoding="utf-8")
+    assert {path.name for path in manifest.write()} == {"TEACHING.md", "03_pooling.ipynb"}
+    teaching = (course_copy / "TEACHING.md").read_text(encoding="utf-8")
+    assert "### [03 · Pooling, renamed](chapters/03_pooling.ipynb)" in teaching
+    header = nbformat.read(course_copy / "chapters" / "03_pooling.ipynb", as_version=4).cells[0].source
+    assert header.startswith("# 03 · Pooling, renamed — 池化层\n")
+
+
 def test_a_generated_block_without_its_markers_is_an_error(course_copy):
     readme = course_copy / "README.md"
     text = readme.read_text(encoding="utf-8")
