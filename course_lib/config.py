@@ -16,8 +16,22 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The bundled samples travel inside the package (package data), so that a plain, non-editable
+# ``pip install .`` (how an admin installs a course on a shared hub) still finds them.
+SAMPLE_DIR = PACKAGE_DIR / "samples"
+REPO_ROOT = PACKAGE_DIR.parent
+
+
+def _is_checkout(folder: Path) -> bool:
+    return (folder / "chapters").is_dir() and (folder / "pyproject.toml").is_file()
+
+
+IN_CHECKOUT = _is_checkout(REPO_ROOT)
+# Where full copies are looked for and where ``fetch`` saves them: the checkout's data/ folder, or
+# for an installed package (no checkout around it) a folder in the user's home.
+DATA_DIR = (REPO_ROOT / "data" if IN_CHECKOUT else
+            Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "course_lib" / "data")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

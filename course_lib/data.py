@@ -5,7 +5,7 @@
 1. ``$COURSE_DATA_DIR/mnist.npz`` (a classroom share, or what CI points at);
 2. ``data/mnist.npz`` inside the course (put there by ``python -m course_lib fetch``);
 3. Keras's own cache or download (``keras.datasets.mnist.load_data()``, hash-checked);
-4. the bundled sample ``data/mnist_sample.npz`` (5,000 real digits), announced in one sentence.
+4. the bundled sample ``course_lib/samples/mnist_sample.npz`` (5,000 real digits), announced in one sentence.
 
 A file that exists but is damaged stops the chain with an error naming the file: silently
 falling back would hide a broken classroom set-up behind lower accuracy.
@@ -195,7 +195,7 @@ def _full_copy_in_course_folders(file_name: str, dataset: str):
 def _bundled_sample(file_name: str, dataset: str, items: str, looked_in: str, reason: str, shortfall: str,
                     remedy: str):
     """(source, data) for a bundled sample, with the one sentence that tells the learner what it means."""
-    sample = config.DATA_DIR / file_name
+    sample = config.SAMPLE_DIR / file_name
     data = read_mnist_npz(sample, dataset=dataset)
     (x_train, _), (x_test, _) = data
     source = DataSource(
@@ -363,7 +363,7 @@ def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None)
     (N, 28, 28) and labels 0..9 named by ``FASHION_CLASSES``. Looks, in order, at
     ``$COURSE_DATA_DIR/fashion_mnist.npz``, ``data/fashion_mnist.npz``, the files of Debian's
     package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), Keras's cache or
-    download, and finally the bundled sample ``data/fashion_mnist_sample.npz`` (announced).
+    download, and finally the bundled sample ``course_lib/samples/fashion_mnist_sample.npz`` (announced).
     ``fashion_mnist_source()`` tells which one was used. Chapter 08a uses it.
     """
     if allow_download is None:

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.once   # NumPy code: the same on any backend
 
 @pytest.fixture(scope="module")
 def digits():
-    (x, y), _ = data.read_mnist_npz(config.DATA_DIR / data.SAMPLE_FILE)
+    (x, y), _ = data.read_mnist_npz(config.SAMPLE_DIR / data.SAMPLE_FILE)
     return x, y
 
 

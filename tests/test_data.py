@@ -28,7 +28,7 @@ def isolated(tmp_path, monkeypatch):
     """No $COURSE_DATA_DIR, an empty course data/ (with the real sample) and an empty Keras home."""
     course_data = tmp_path / "course_data"
     course_data.mkdir()
-    (course_data / data.SAMPLE_FILE).write_bytes((config.DATA_DIR / data.SAMPLE_FILE).read_bytes())
+    (course_data / data.SAMPLE_FILE).write_bytes((config.SAMPLE_DIR / data.SAMPLE_FILE).read_bytes())
     monkeypatch.setattr(config, "DATA_DIR", course_data)
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_OFFLINE", raising=False)
@@ -135,9 +135,9 @@ def test_partial_file_in_full_place_is_rejected(isolated):
 
 
 def test_bundled_sample_is_real_mnist_subset():
-    (x_train, y_train), (x_test, y_test) = data.read_mnist_npz(config.DATA_DIR / data.SAMPLE_FILE)
-    assert config.DATA_DIR.joinpath(data.SAMPLE_FILE).stat().st_size < 2 * 1024 * 1024
-    with np.load(config.DATA_DIR / data.SAMPLE_FILE) as npz:
+    (x_train, y_train), (x_test, y_test) = data.read_mnist_npz(config.SAMPLE_DIR / data.SAMPLE_FILE)
+    assert config.SAMPLE_DIR.joinpath(data.SAMPLE_FILE).stat().st_size < 2 * 1024 * 1024
+    with np.load(config.SAMPLE_DIR / data.SAMPLE_FILE) as npz:
         origin_train, origin_test = npz["source_index_train"], npz["source_index_test"]
     assert len(set(origin_train) | set(origin_test)) == 5000, "no digit appears twice"
     assert 20 < x_train.mean() < 50, "MNIST digits are mostly black background"

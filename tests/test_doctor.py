@@ -38,7 +38,7 @@ def no_full_data(tmp_path, monkeypatch):
     course_data = tmp_path / "course_data"
     course_data.mkdir()
     for sample in (data.SAMPLE_FILE, data.FASHION_SAMPLE_FILE):
-        shutil.copy(config.DATA_DIR / sample, course_data / sample)
+        shutil.copy(config.SAMPLE_DIR / sample, course_data / sample)
     (tmp_path / "share").mkdir()
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "share"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
