@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from course_lib import manifest  # noqa: E402  (this checkout's copy, whatever is installed)
+from course_tools import manifest  # noqa: E402  (this checkout's copy, whatever is installed)
 
 CHAPTERS = ROOT / "chapters"
 RESULTS_DIR = ROOT / "bench" / "results"

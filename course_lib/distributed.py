@@ -6,8 +6,8 @@
   launcher starts one per host, and stops all of them if one fails or time runs out.
 - ``max_weight_difference`` compares two lists of weights, the check every experiment ends with.
 
-The training scripts themselves are written in the chapter; ``course_lib/multiworker_train.py`` is
-the reusable copy that the test suite runs.
+The training scripts themselves are written in the chapter; ``scripts/multiworker_train.py`` (in the
+checkout, beside the package: it is run, never imported) is the reusable copy that the test suite runs.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from course_lib._validate import positive_int
 
 import numpy as np
 
-WORKER_SCRIPT = Path(__file__).with_name("multiworker_train.py")
+#: The worker script of chapter 10 (a script, so it lives outside the package: importing it would run it).
+WORKER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "multiworker_train.py"
 
 
 def split_cpu(num_devices: int = 2) -> list[str]:
@@ -101,7 +103,9 @@ def launch_local_cluster(script, num_processes: int = 2, args=(), timeout: float
     Each worker gets the cluster environment above (coordinator on a free port of 127.0.0.1) and
     ``KERAS_BACKEND=jax`` on the CPU. Returns one ``WorkerRun`` per worker. If any worker fails or the
     ``timeout`` (seconds, for all of them) passes, every worker still running is stopped and a
-    ``RuntimeError`` shows the end of each worker's output.
+    ``RuntimeError`` shows the end of each worker's output. Each worker's output goes to a log file in a
+    temporary folder (never beside the script, which may sit in a read-only install); the folder is
+    removed after a clean run and kept, named in the error, after a failure.
     """
     script = Path(script)
     if not script.is_file():
@@ -110,7 +114,8 @@ def launch_local_cluster(script, num_processes: int = 2, args=(), timeout: float
     coordinator = f"127.0.0.1:{free_port()}"
     base = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3",
             "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    logs = [Path(f"{script.with_suffix('')}.worker{i}.log") for i in range(num_processes)]
+    log_folder = Path(tempfile.mkdtemp(prefix=f"{script.stem}-workers-"))
+    logs = [log_folder / f"worker{i}.log" for i in range(num_processes)]
     start = time.perf_counter()
     procs = []
     for i in range(num_processes):
@@ -137,10 +142,12 @@ def launch_local_cluster(script, num_processes: int = 2, args=(), timeout: float
             proc.wait()
         tails = "\n".join(f"--- worker {i} (last lines) ---\n" + "\n".join(log.read_text().splitlines()[-15:])
                           for i, log in enumerate(logs))
-        raise RuntimeError(f"{error}; every worker was stopped.\n{tails}") from None
+        raise RuntimeError(f"{error}; every worker was stopped (full logs in {log_folder}).\n"
+                           f"{tails}") from None
     runs = [WorkerRun(i, proc.returncode, logs[i].read_text(), finished[i]) for i, proc in enumerate(procs)]
     for log in logs:
         log.unlink()
+    log_folder.rmdir()
     return runs
 
 

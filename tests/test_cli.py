@@ -1,4 +1,5 @@
-"""The command line (python -m course_lib ...): info names the data source, fetch fails clearly offline."""
+"""The command line (python -m course_tools ...): info names the data source, fetch fails clearly offline;
+``python -m course_lib ...`` is the same command line."""
 import os
 import subprocess
 import sys
@@ -7,14 +8,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Each test starts `python -m course_lib`, which loads TensorFlow; what the commands print does not depend on
-# the backend.
+# info and fetch load TensorFlow (through course_lib); what the commands print does not depend on the backend.
 pytestmark = [pytest.mark.once, pytest.mark.slow]
 
 
-def run(*args, **env):
+def run(*args, package="course_tools", **env):
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
-    return subprocess.run([sys.executable, "-m", "course_lib", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", package, *args], capture_output=True, text=True,
                           cwd=ROOT, env=environment, timeout=300)
 
 
@@ -52,3 +52,10 @@ def test_fetch_without_network_fails_with_a_pointer(tmp_path):
 def test_usage_error_names_the_commands():
     result = run("teleport")
     assert result.returncode == 2 and "invalid choice" in result.stderr and "student" in result.stderr
+
+
+def test_course_lib_is_an_alias_of_the_tools_command_line(tmp_path):
+    result = run("info", package="course_lib", COURSE_OFFLINE="1", COURSE_DATA_DIR=str(tmp_path),
+                 COURSE_FAST="1", KERAS_HOME=str(tmp_path / "keras"))
+    assert result.returncode == 0, result.stderr
+    assert "course_mode   fast" in result.stdout and "MNIST source" in result.stdout

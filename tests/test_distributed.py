@@ -6,6 +6,7 @@ MirroredStrategy, JAX for keras.distribution), so they run once, in the TensorFl
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -82,9 +83,15 @@ def test_a_failing_worker_stops_the_others(tmp_path):
         time.sleep(120)                      # waits for a partner that will never come
     """)
     start = time.perf_counter()
-    with pytest.raises(RuntimeError, match=r"worker 1 stopped with exit status 3(.|\n)*worker 1 gives up"):
+    gave_up = r"worker 1 stopped with exit status 3(.|\n)*worker 1 gives up"
+    with pytest.raises(RuntimeError, match=gave_up) as caught:
         distributed.launch_local_cluster(script, 2, timeout=60)
     assert time.perf_counter() - start < 30
+    # the logs are kept for the learner to read, in a temporary folder, never beside the script
+    logs = Path(str(caught.value).split("full logs in ", 1)[1].split(")", 1)[0])
+    assert "worker 1 gives up" in (logs / "worker1.log").read_text()
+    assert not logs.is_relative_to(tmp_path) and not list(tmp_path.glob("*.log"))
+    shutil.rmtree(logs)
     assert pid_gone(int((tmp_path / "pid0").read_text())), "the waiting worker was stopped too"
 
 
@@ -200,7 +207,7 @@ def test_the_chapter_writes_the_library_worker_script():
     assert len(written) == 1
     body = written[0].split("\n", 1)[1]
     assert body.strip() == distributed.WORKER_SCRIPT.read_text().strip(), \
-        "chapter 10's training script and course_lib/multiworker_train.py have drifted apart"
+        "chapter 10's training script and scripts/multiworker_train.py have drifted apart"
 
 
 @pytest.mark.parametrize("capabilities, amx, expected", [

@@ -8,7 +8,8 @@ import pytest
 pytestmark = pytest.mark.once   # the source as text
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ["course_lib", "tests", "bench", "chapters", "conftest.py", "nbgrader_config.py"]
+CHECKED = ["course_lib", "course_tools", "scripts", "tests", "bench", "chapters", "conftest.py",
+           "nbgrader_config.py"]
 
 
 def test_ruff_finds_nothing():

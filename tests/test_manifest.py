@@ -5,7 +5,7 @@ import shutil
 from argparse import Namespace
 from pathlib import Path
 
-from course_lib import manifest
+from course_tools import manifest
 
 import nbformat
 import pytest
@@ -23,7 +23,7 @@ def test_one_record_per_notebook_in_reading_order():
 def test_every_generated_part_agrees_with_the_manifest():
     stale = manifest.out_of_date(CHAPTERS)
     assert not stale, (f"{[str(path.relative_to(manifest.ROOT)) for path in stale]} differ from "
-                       "chapters/chapters.toml: run python -m course_lib chapters --write")
+                       "chapters/chapters.toml: run python -m course_tools chapters --write")
 
 
 def test_check_command_says_all_is_well(capsys):

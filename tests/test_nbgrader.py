@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course_lib import student
+from course_tools import student
 
 import nbformat
 import pytest
@@ -130,7 +130,7 @@ def test_every_exercise_is_a_solution_cell_followed_by_a_locked_checker(release,
 
 
 # The rule itself, beyond the chapters: nbgrader's ClearSolutions with this course's configuration and
-# course_lib.student.strip_solutions give the same text for any source course_lib accepts.
+# course_tools.student.strip_solutions give the same text for any source course_lib accepts.
 LINES = ["x = 1", "    return x", "", "def f():", "  # note", "Because.",
          "### BEGIN SOLUTION", "    ### BEGIN SOLUTION", "\t### BEGIN SOLUTION",
          "### END SOLUTION", "    ### END SOLUTION", "y = 2  ### END SOLUTION"]

@@ -2,7 +2,7 @@
 ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers. Reads the files on disk; runs nothing."""
 from pathlib import Path
 
-from course_lib import student
+from course_tools import student
 
 import nbformat
 import pytest

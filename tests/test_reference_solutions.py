@@ -34,7 +34,7 @@ from course_lib.checks import (
     translation,
     trust,
 )
-from course_lib.student import BEGIN, END
+from course_tools.student import BEGIN, END
 
 import numpy as np
 import pytest

@@ -1,10 +1,10 @@
-"""python -m course_lib site: two short chapters run in fast mode become pages linked from an index."""
+"""python -m course_tools site: two short chapters run in fast mode become pages linked from an index."""
 import html
 import json
 import re
 from pathlib import Path
 
-from course_lib import manifest, site
+from course_tools import manifest, site
 
 import nbformat
 import pytest
@@ -101,7 +101,7 @@ def test_links_to_the_glossary_and_other_chapters_point_at_pages():
 
 @pytest.mark.slow   # runs a chapter in a Jupyter kernel
 def test_a_failing_chapter_is_reported_and_fails_the_command(tmp_path, capsys):
-    from course_lib.__main__ import main
+    from course_tools.__main__ import main
 
     broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# zz · Broken"),
                                              nbformat.v4.new_code_cell("1 / 0")])

@@ -1,9 +1,9 @@
-"""Slide types (python -m course_lib slides): every cell gets one, sections start slides, idempotent."""
+"""Slide types (python -m course_tools slides): every cell gets one, sections start slides, idempotent."""
 import json
 from pathlib import Path
 
-from course_lib import slides
-from course_lib.__main__ import main
+from course_tools import slides
+from course_tools.__main__ import main
 
 import pytest
 
@@ -37,7 +37,7 @@ def copies(tmp_path):
 def test_write_sets_every_cell_and_check_agrees(copies, capsys):
     paths = [str(path) for path in copies]
     assert main(["slides", "--check", *paths]) == 1
-    assert "fix with: python -m course_lib slides --write" in capsys.readouterr().err
+    assert "fix with: python -m course_tools slides --write" in capsys.readouterr().err
     assert main(["slides", "--write", *paths]) == 0
     assert main(["slides", "--check", *paths]) == 0
     for path in copies:
@@ -101,10 +101,10 @@ def test_rules_on_a_small_notebook():
 
 
 def test_every_chapter_has_slide_metadata():
-    # Passes once `python -m course_lib slides --write chapters/*.ipynb` has been run (and again after
+    # Passes once `python -m course_tools slides --write chapters/*.ipynb` has been run (and again after
     # cells are added or moved): the chapters carry the slide types the rules give.
     stale = {name: count for name, count in slides.process(NOTEBOOKS, write=False).items() if count}
     assert not stale, ("cells without their slide type: " + ", ".join(f"{Path(name).name} ({count})"
                        for name, count in stale.items())
-                       + "; run: python -m course_lib slides --write chapters/*.ipynb")
+                       + "; run: python -m course_tools slides --write chapters/*.ipynb")
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course_lib import student
+from course_tools import student
 
 import pytest
 
@@ -60,7 +60,7 @@ def _outside_solutions(text):
 def test_cli_on_the_real_chapters(tmp_path):
     notebooks = sorted(CHAPTERS.glob("*.ipynb"))
     assert notebooks, "the course has chapters"
-    result = subprocess.run([sys.executable, "-m", "course_lib", "student", str(CHAPTERS), str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "course_tools", "student", str(CHAPTERS), str(tmp_path)],
                             capture_output=True, text=True, check=True)
     assert f"{len(notebooks)} notebooks written" in result.stdout
     reported = dict(re.findall(r"^(\S+\.ipynb): (\d+) solution\(s\) replaced by stubs$", result.stdout, re.M))

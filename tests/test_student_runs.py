@@ -1,6 +1,6 @@
 """The student version of every chapter runs top to bottom without a traceback (DESIGN.md, "A chapter").
 
-Every solution is replaced by its stub (``course_lib.student``), then the notebook runs in fast mode in a
+Every solution is replaced by its stub (``course_tools.student``), then the notebook runs in fast mode in a
 fresh kernel with strict checks off, as a learner would first open it. No cell may raise, and the checker
 cell after each exercise must say that the exercise is not answered yet. The kernel runs without
 ``TF_CPP_MIN_LOG_LEVEL`` (the test session sets it; a learner has not) and without ``PYTEST_CURRENT_TEST``
@@ -15,7 +15,8 @@ import json
 import os
 from pathlib import Path
 
-from course_lib import _quiet, student
+from course_lib import _quiet
+from course_tools import student
 
 import nbformat
 import pytest

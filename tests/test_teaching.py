@@ -3,7 +3,7 @@ its links work. (That the facts agree with chapters/chapters.toml is tests/test_
 import re
 from pathlib import Path
 
-from course_lib import manifest
+from course_tools import manifest
 
 import pytest
 

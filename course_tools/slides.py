@@ -1,7 +1,7 @@
 """Slide types for presenting a chapter (jupyterlab-rise, or ``jupyter nbconvert --to slides``).
 
-    python -m course_lib slides --write chapters/*.ipynb    set ``metadata.slideshow.slide_type`` in place
-    python -m course_lib slides --check chapters/*.ipynb    exit status 1 if a notebook's slide types differ
+    python -m course_tools slides --write chapters/*.ipynb    set ``metadata.slideshow.slide_type`` in place
+    python -m course_tools slides --check chapters/*.ipynb    exit status 1 if a notebook's slide types differ
 
 The slide type of a cell follows from the notebook's content alone, so running ``--write`` twice
 changes nothing, and ``--check`` fails when cells were added or moved since the last ``--write``:
@@ -24,11 +24,12 @@ import json
 import sys
 from pathlib import Path
 
+from course_tools.student import BEGIN
+
 SLIDE, SUBSLIDE, FRAGMENT, CONTINUE = "slide", "subslide", "fragment", "-"
 SCREEN_LINES = 24          # about what a projected slide shows at a readable font size (1280×800)
 CODE_OUTPUT_LINES = 8      # allowance for a code cell's output (a plot, a table or a few printed lines)
 WRAP = 100                 # characters of a markdown line on a slide
-BEGIN = "### BEGIN SOLUTION"
 
 
 def _text(cell) -> str:
@@ -149,6 +150,6 @@ def main(args) -> int:
         elif count:
             print(f"{name}: {count} cell(s) lack their slide type or have a stale one", file=sys.stderr)
     if args.check and stale:
-        print("fix with: python -m course_lib slides --write " + " ".join(stale), file=sys.stderr)
+        print("fix with: python -m course_tools slides --write " + " ".join(stale), file=sys.stderr)
         return 1
     return 0

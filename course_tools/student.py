@@ -8,7 +8,7 @@ notebook changes. In a markdown cell the block becomes an "Your answer here" lin
 The rule is nbgrader's own (its ClearSolutions preprocessor): a line that contains a marker is a
 marker line, and the stub lines take the marker line's indentation. ``nbgrader_config.py`` sets
 nbgrader's stubs to ``CODE_STUB`` and ``MARKDOWN_STUB``, so that ``nbgrader generate_assignment``
-and ``python -m course_lib student`` write the same text in every cell (tests/test_nbgrader.py).
+and ``python -m course_tools student`` write the same text in every cell (tests/test_nbgrader.py).
 """
 from __future__ import annotations
 

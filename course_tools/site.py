@@ -1,4 +1,4 @@
-"""A static HTML site of the course, built offline: ``python -m course_lib site OUT/ [--fast]``.
+"""A static HTML site of the course, built offline: ``python -m course_tools site OUT/ [--fast]``.
 
 Each chapter runs top to bottom in a fresh Jupyter kernel (nbclient), in a temporary folder (so that
 nothing is written into ``chapters/``), in full mode or, with ``--fast``, in fast mode
@@ -25,9 +25,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from course_lib import manifest
+from course_tools import REPO_ROOT, manifest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 CHAPTERS = ROOT / "chapters"
 EXTRA_PAGES = {"GLOSSARY.md": "glossary.html", "RESULTS.md": "results.html"}
 MATHJAX_FOLDER = "_mathjax"

@@ -1,4 +1,4 @@
-"""Is this machine ready for the course? ``python -m course_lib doctor`` checks and says what to fix.
+"""Is this machine ready for the course? ``python -m course_tools doctor`` checks and says what to fix.
 
 A teacher runs it on every laptop before class (TEACHING.md, "An offline classroom"); a learner runs
 it when something does not work. It prints one line per check, ``✔`` when all is well and ``✘``
@@ -8,7 +8,8 @@ otherwise. It only looks: it downloads nothing and changes nothing.
 The checks, in order:
 
 * **Python** against course_lib's ``Requires-Python`` (the course is tested with 3.11);
-* **packages**: every line of requirements.txt, the installed version against its range;
+* **packages**: every runtime dependency the course declares (pyproject.toml's ``[project]
+  dependencies``, not the test and teacher extras), the installed version against its range;
 * **Keras backend**: which one (``KERAS_BACKEND``), and that it imports and computes;
 * **device**: what ``train.device_report`` finds (CPU, GPU, TPU), and a GPU the backend cannot use;
 * **datasets**: MNIST and Fashion-MNIST loaded through ``data.load_mnist`` and
@@ -32,10 +33,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib import config
+from course_tools import REPO_ROOT
 
-#: The requirements file the packages are checked against.
-REQUIREMENTS = config.REPO_ROOT / "requirements.txt"
+#: Where the course's declared dependencies are read in a checkout (else: the installed package's metadata).
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+#: The distribution name of the course (pyproject.toml's [project] name).
+DISTRIBUTION = "course-lib"
 #: The Python version the course is tested with (README.md).
 TESTED_PYTHON = "3.11"
 #: Free space each kind of folder needs, in bytes: the two full datasets take about 45 MB; chapter 10
@@ -73,14 +76,33 @@ def _installed_version(distribution: str) -> str | None:
         return None
 
 
-def _requirement_lines(path: Path = REQUIREMENTS) -> list[str]:
-    """The requirement strings of requirements.txt (comments, blank lines and ``-e .`` left out)."""
-    lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line and not line.startswith("-"):
-            lines.append(line)
-    return lines
+def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
+    """The requirement strings a learner's machine needs: pyproject.toml's ``[project] dependencies``.
+
+    Read from the checkout's pyproject.toml when there is one (it is the truth while the course is being
+    changed), else from the installed package's metadata, leaving out the extras (test, teach, browser):
+    a linter's version is no reason to tell a learner that the machine is not ready.
+    """
+    if pyproject.is_file():
+        from course_tools.manifest import _toml
+
+        return list(_toml(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
+    declared = importlib.metadata.requires(DISTRIBUTION) or []
+    return [line for line in declared if "extra ==" not in line]
+
+
+def requirement_for(name: str, fallback: str) -> str:
+    """The declared requirement string of one distribution (for a fix command), or ``fallback``."""
+    from packaging.requirements import Requirement
+
+    try:
+        lines = runtime_requirements()
+    except Exception:
+        return fallback
+    for line in lines:
+        if Requirement(line).name.lower() == name.lower():
+            return line
+    return fallback
 
 
 def check_python() -> list[Result]:
@@ -100,16 +122,17 @@ def check_python() -> list[Result]:
                    f"python{TESTED_PYTHON} -m venv .venv && . .venv/bin/activate && {REINSTALL}")]
 
 
-def check_packages(path: Path = REQUIREMENTS) -> list[Result]:
-    """One result per line of requirements.txt: the installed version within the line's range."""
+def check_packages(pyproject: Path = PYPROJECT) -> list[Result]:
+    """One result per runtime dependency: installed, and its version within the declared range."""
     from packaging.requirements import Requirement
 
-    if not path.is_file():
-        return [Result(False, "packages", f"{path} not found, so versions cannot be checked",
-                       "run the doctor from a checkout of the course: cd <course folder> && "
-                       "python -m course_lib doctor")]
+    try:
+        lines = runtime_requirements(pyproject)
+    except importlib.metadata.PackageNotFoundError:
+        return [Result(False, "packages", "the course is not installed and no pyproject.toml is beside "
+                                          "it, so versions cannot be checked", REINSTALL)]
     results = []
-    for line in _requirement_lines(path):
+    for line in lines:
         requirement = Requirement(line)
         install = f'pip install --upgrade "{line}"'
         version = _installed_version(requirement.name)
@@ -117,9 +140,9 @@ def check_packages(path: Path = REQUIREMENTS) -> list[Result]:
             results.append(Result(False, requirement.name, "not installed", install))
         elif not requirement.specifier.contains(version, prereleases=True):
             results.append(Result(False, requirement.name,
-                                  f"{version} is outside requirements.txt's range ({line})", install))
+                                  f"{version} is outside the course's range ({line})", install))
         else:
-            results.append(Result(True, requirement.name, f"{version} (requirements.txt: {line})"))
+            results.append(Result(True, requirement.name, f"{version} (the course needs {line})"))
     return results
 
 
@@ -137,8 +160,9 @@ def check_backend() -> list[Result]:
         version = getattr(module, "__version__", "?")
     except Exception as error:
         backend = os.environ.get("KERAS_BACKEND", "tensorflow").strip() or "tensorflow"
-        requirement = {"jax": 'pip install --upgrade "jax[cpu]>=0.4.30"'}.get(
-            backend, 'pip install --upgrade "tensorflow>=2.18,<3"')
+        line = requirement_for("jax", "jax[cpu]") if backend == "jax" else requirement_for(
+            "tensorflow", "tensorflow")
+        requirement = f'pip install --upgrade "{line}"'
         return [Result(False, "Keras backend", f"{backend} (asked for: {wanted}) does not work: "
                                                f"{type(error).__name__}: {error}",
                        f"{requirement}   (or use the other backend: export KERAS_BACKEND=tensorflow or jax)")]
@@ -162,8 +186,10 @@ def check_device() -> list[Result]:
                        "first fix the Keras backend line above")]
     detail = f"{report['device']}, dtype policy {report['dtype_policy']}, course mode {report['course_mode']}"
     if report["gpu_count"] == 0 and _nvidia_gpu_present():
-        fix = {"jax": 'pip install --upgrade "jax[cuda12]"'}.get(
-            report["backend"], 'pip install --upgrade "tensorflow[and-cuda]>=2.18,<3"')
+        tensorflow = requirement_for("tensorflow", "tensorflow").replace("tensorflow", "tensorflow[and-cuda]",
+                                                                          1)
+        fix = {"jax": 'pip install --upgrade "jax[cuda12]"'}.get(report["backend"],
+                                                                 f'pip install --upgrade "{tensorflow}"')
         return [Result(False, "device", f"{detail}; an NVIDIA GPU is installed but the {report['backend']} "
                                         "backend does not see it (everything runs, on the CPU)", fix)]
     if report["gpu_count"] == 0:
@@ -199,9 +225,9 @@ def check_datasets() -> list[Result]:
     share = "or copy mnist.npz from a teacher's share and export COURSE_DATA_DIR=/path/to/that/folder"
     return [
         _dataset_result("MNIST", data.load_mnist, data.mnist_source,
-                        f"python -m course_lib fetch   (needs internet once; {share}; see data/README.md)"),
+                        f"python -m course_tools fetch   (needs internet once; {share}; see data/README.md)"),
         _dataset_result("Fashion-MNIST", data.load_fashion_mnist, data.fashion_mnist_source,
-                        "python -m course_lib fetch   (or: sudo apt-get install dataset-fashion-mnist; "
+                        "python -m course_tools fetch   (or: sudo apt-get install dataset-fashion-mnist; "
                         "see data/README.md)"),
     ]
 
@@ -216,13 +242,15 @@ def _existing(path: Path) -> Path:
 
 def _folders_to_check() -> list[tuple[str, str, Path]]:
     """(kind, what it holds, folder) for every place the course writes to."""
+    from course_lib import config
+
     env_dir = config.data_dir_from_env()
     keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
     folders = [("data", "$COURSE_DATA_DIR", env_dir)] if env_dir is not None else []
     folders += [
         ("data", "the course's data/", config.DATA_DIR),
         ("keras", "Keras's cache", keras_home),
-        ("artefacts", "checkpoints in chapters/artifacts", config.REPO_ROOT / "chapters" / "artifacts"),
+        ("artefacts", "checkpoints in chapters/artifacts", REPO_ROOT / "chapters" / "artifacts"),
         ("temp", f"temporary files in {tempfile.gettempdir()}: chapter 10 writes 1.1 GB",
          Path(tempfile.gettempdir())),
     ]
@@ -290,7 +318,8 @@ def _disabled_labextensions() -> set[str]:
 
 def check_widgets() -> list[Result]:
     """ipywidgets, jupyterlab_widgets and the JupyterLab extension that draws the chapters' widgets."""
-    fix = 'pip install --upgrade "ipywidgets>=8.1" jupyterlab_widgets   (then restart JupyterLab)'
+    fix = (f'pip install --upgrade "{requirement_for("ipywidgets", "ipywidgets")}" jupyterlab_widgets   '
+           "(then restart JupyterLab)")
     versions = {name: _installed_version(name) for name in ("ipywidgets", "jupyterlab_widgets")}
     missing = [name for name, version in versions.items() if version is None]
     if missing:
@@ -358,14 +387,15 @@ def check_kernel(timeout: float = KERNEL_TIMEOUT_S) -> list[Result]:
         spec = KernelSpecManager().get_kernel_spec("python3")
     except Exception as error:
         return [Result(False, "Jupyter kernel", f"no python3 kernel is registered ({type(error).__name__})",
-                       f'pip install --upgrade "ipykernel>=6.29" && {register}')]
+                       f'pip install --upgrade "{requirement_for("ipykernel", "ipykernel")}" && {register}')]
     try:
         probe = _start_kernel(timeout)
     except Exception as error:
         return [Result(False, "Jupyter kernel",
                        f"the python3 kernel ({spec.argv[0]}) did not start and answer within {timeout:g} s "
                        f"({type(error).__name__}: {error})",
-                       f'pip install --upgrade "ipykernel>=6.29" "jupyter_client" && {register}')]
+                       f'pip install --upgrade "{requirement_for("ipykernel", "ipykernel")}" '
+                       f'"jupyter_client" && {register}')]
     if Path(probe["prefix"]).resolve() != Path(sys.prefix).resolve() or not probe["course_lib"]:
         return [Result(False, "Jupyter kernel",
                        f"the python3 kernel runs {probe['executable']}, not this environment's Python "
@@ -406,5 +436,5 @@ def run(kernel: bool = True, kernel_timeout: float = KERNEL_TIMEOUT_S, stream=No
         print("(the Jupyter kernel was not checked: --no-kernel)", file=stream)
     print(f"{'All is well' if not problems else f'{problems} problem(s)'}: "
           + ("this machine is ready for the course." if not problems else "run each fix above, then "
-             "python -m course_lib doctor again."), file=stream)
+             "python -m course_tools doctor again."), file=stream)
     return 1 if problems else 0

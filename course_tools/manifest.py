@@ -11,10 +11,10 @@ Everything that repeats those facts is generated from it, between markers, and n
 * TEACHING.md's overview table, each chapter's heading and its objectives, prerequisites, times and
   exercises;
 * each notebook's title line and its ``**Time:**`` line;
-* the static site's index (``course_lib.site``).
+* the static site's index (``course_tools.site``).
 
-    python -m course_lib chapters --check     exit status 1 and the files that are out of date
-    python -m course_lib chapters --write     rewrite them from the manifest
+    python -m course_tools chapters --check     exit status 1 and the files that are out of date
+    python -m course_tools chapters --write     rewrite them from the manifest
 
 Changing a chapter's time or target is one edit of the manifest (or one ``bench/chapters.py`` run) and
 ``--write``.
@@ -28,7 +28,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from course_tools import REPO_ROOT
+
+ROOT = REPO_ROOT
 CHAPTERS = ROOT / "chapters"
 MANIFEST = CHAPTERS / "chapters.toml"
 README = ROOT / "README.md"
@@ -328,7 +330,7 @@ def teaching_facts(chapter: Chapter) -> str:
 
 def markers(name: str) -> tuple[str, str]:
     """The two comment lines around a generated block in a Markdown file."""
-    return (f"<!-- generated from chapters/chapters.toml: {name} (python -m course_lib chapters --write) -->",
+    return (f"<!-- generated from chapters/chapters.toml: {name} (python -m course_tools chapters --write) -->",
             f"<!-- end of generated {name} -->")
 
 
@@ -463,7 +465,7 @@ def main(args) -> int:
     for path in stale:
         print(f"out of date: {path.relative_to(ROOT)}")
     if stale:
-        print("run: python -m course_lib chapters --write")
+        print("run: python -m course_tools chapters --write")
         return 1
     print(f"every generated part agrees with {MANIFEST.relative_to(ROOT)}")
     return 0
