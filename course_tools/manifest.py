@@ -330,7 +330,8 @@ def teaching_facts(chapter: Chapter) -> str:
 
 def markers(name: str) -> tuple[str, str]:
     """The two comment lines around a generated block in a Markdown file."""
-    return (f"<!-- generated from chapters/chapters.toml: {name} (python -m course_tools chapters --write) -->",
+    command = "python -m course_tools chapters --write"
+    return (f"<!-- generated from chapters/chapters.toml: {name} ({command}) -->",
             f"<!-- end of generated {name} -->")
 
 
