@@ -7,7 +7,8 @@ What lives here:
 
 * ``build_generator`` / ``build_discriminator``: the article's section 3.2 as Keras models
   (noise → dense → transposed convolutions → 28×28×1 image; convolutions → probability "real").
-  Pass ``num_classes`` to get the class-conditional versions of chapter 08d.
+  Pass ``num_classes`` to get the class-conditional versions of chapter 08d. Chapters 07 and 08d
+  write them out and assert that theirs equal these (``two_networks.architecture_differences``).
 * ``discriminator_loss`` / ``generator_loss``: the two sides of the minimax objective (chapter 06).
 * ``GAN``: a ``keras.Model`` whose ``train_step`` plays one round of the minimax game per batch
   (a discriminator step, then a generator step), so that ``gan.fit(images)`` trains both; it
@@ -19,8 +20,10 @@ What lives here:
   07; the interactive explorer is ``widgets.LatentExplorer``).
 
 Backends: the models, the losses and every helper use ``keras``/``keras.ops`` only. Computing
-gradients is the one thing Keras 3 leaves to each backend; ``GAN`` implements it for TensorFlow
-(``_train_step_tensorflow``, the course's default backend) and says so plainly on any other.
+gradients is the one thing Keras 3 leaves to each backend; ``GAN`` writes its round of the game for
+TensorFlow (``_train_step_tensorflow``, the course's default backend, the form chapter 07 teaches) and
+for JAX (``_train_step_jax``), and says so plainly on any other. What it shares with chapter 08e's
+pix2pix (compile with two optimizers, the dispatch, the logs) is ``two_networks.TwoNetworkModel``.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from course_lib import _validate, viz
 from course_lib.train import in_notebook
+from course_lib.two_networks import TwoNetworkModel
 
 import keras
 import numpy as np
@@ -158,23 +162,7 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
 # --------------------------------------------------------------------------------------------
 # the GAN model
 
-def require_tensorflow(model_name: str) -> None:
-    """Stop with a plain message when a two-network ``train_step`` runs on a backend it lacks.
-
-    Keras 3 leaves computing gradients to each backend; the course writes the GAN and pix2pix steps
-    for TensorFlow (``GradientTape``) and JAX (``jax.value_and_grad``, ``course_lib.jax_steps``).
-    Without this check another backend would fail deep inside ``fit`` with a bare error.
-    """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotImplementedError(
-            f"{model_name} trains with TensorFlow's GradientTape or JAX's value_and_grad (one step updates "
-            f"two networks), but the Keras backend is {backend!r}. Set KERAS_BACKEND=tensorflow (the course "
-            "default) or jax before Keras is imported; the rest of course_lib runs on any backend."
-        )
-
-
-class GAN(keras.Model):
+class GAN(TwoNetworkModel):
     """A generator and a discriminator trained against each other by ``fit`` (chapters 06–08d).
 
     ``train_step`` plays one round of the game per batch of real images:
@@ -189,7 +177,9 @@ class GAN(keras.Model):
 
     Chapter 07 writes this step out in a notebook cell (``class DCGAN(gan.GAN)`` overriding
     ``train_step``), trains with it, and asserts that one step of each, from the same weights and
-    random-number states, gives the same losses and weights; chapter 08d trains with this copy.
+    random-number states, gives the same losses and weights; chapter 08d does the same for the
+    conditional parts (random fake labels, judging with labels), then trains with this copy.
+    ``tests/test_cross_backend_steps.py`` checks that the JAX form takes the same step.
 
     ``ema_decay`` (e.g. 0.99) keeps ``ema_generator``, an exponential moving average of the
     generator's weights, updated after every step with decay min(ema_decay, (1 + t)/(10 + t)) at
@@ -198,12 +188,11 @@ class GAN(keras.Model):
     then uses it.
     """
 
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int | None = None,
                  num_classes: int | None = None, seed: int = 0, ema_decay: float | None = None, **kwargs):
-        super().__init__(**kwargs)
-        for name, model in (("generator", generator), ("discriminator", discriminator)):
-            if not isinstance(model, keras.Model):
-                raise TypeError(f"{name} should be a keras.Model, got {type(model).__name__}")
+        super().__init__(generator, discriminator, **kwargs)   # checks both networks, holds the trackers
         gen_inputs = generator.inputs
         conditional = len(gen_inputs) == 2
         if num_classes is None and conditional:
@@ -216,13 +205,11 @@ class GAN(keras.Model):
                              f"or both not; the generator has {len(gen_inputs)} input(s), the discriminator "
                              f"{len(discriminator.inputs)}")
         inferred = int(gen_inputs[0].shape[-1])
-        if latent_dim is not None and int(latent_dim) != inferred:
+        if latent_dim is not None and _validate.positive_int(latent_dim, "latent_dim") != inferred:
             raise ValueError(f"latent_dim={latent_dim} but the generator's noise input has {inferred} "
                              "numbers")
-        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+        if ema_decay is not None and _validate.fraction(ema_decay, "ema_decay") == 0.0:
             raise ValueError(f"ema_decay should be in (0, 1) or None, got {ema_decay!r}")
-        self.generator = generator
-        self.discriminator = discriminator
         self.ema_decay = ema_decay
         self.ema_generator = None
         if ema_decay is not None:
@@ -231,43 +218,22 @@ class GAN(keras.Model):
         self.latent_dim = inferred
         self.num_classes = _optional_classes(num_classes)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.built = True  # both networks are functional models, built already
 
     def compile(self, d_optimizer=None, g_optimizer=None, generator_loss_kind: str = "non_saturating",
                 label_smoothing: float = 0.0, **kwargs):
         """Give each network its own optimizer (defaults: Adam, learning rate 2e-4, β1 = 0.5).
 
         ``generator_loss_kind``: ``"non_saturating"`` (default) or ``"minimax"`` (chapter 06).
+        ``label_smoothing``: the discriminator's target for real images is 1 − ``label_smoothing``.
+        The optimizers are checked and built by ``two_networks.TwoNetworkModel.compile``.
         """
         if generator_loss_kind not in ("non_saturating", "minimax"):
             raise ValueError("generator_loss_kind should be 'non_saturating' or 'minimax', "
                              f"got {generator_loss_kind!r}")
         label_smoothing = _validate.fraction(label_smoothing, "label_smoothing", high=0.5)
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        for name, optimizer in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
-            if not isinstance(optimizer, keras.optimizers.Optimizer):
-                raise TypeError(f"{name} should be a keras optimizer, got {type(optimizer).__name__}")
-        if keras.backend.backend() == "jax":
-            # fit hands a JAX step the variables of model.optimizer only: make it carry both states
-            from course_lib.jax_steps import PairedOptimizers
-
-            kwargs["optimizer"] = PairedOptimizers(d_optimizer, g_optimizer)
-        super().compile(**kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-        # Build the optimizers' slots now, so that a checkpoint can be loaded before any training.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        super().compile(d_optimizer, g_optimizer, **kwargs)
         self.generator_loss_kind = generator_loss_kind
         self.label_smoothing = float(label_smoothing)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
 
     @property
     def step(self) -> int:
@@ -275,10 +241,6 @@ class GAN(keras.Model):
         if not hasattr(self, "g_optimizer"):
             return 0
         return int(ops.convert_to_numpy(self.g_optimizer.iterations))
-
-    def call(self, inputs, training=False):
-        """``gan(z)`` or ``gan([z, labels])`` draws images with the generator."""
-        return self.generator(inputs, training=training)
 
     # -- the random-number state, which save_weights keeps too -----------------------------------
     def random_states(self) -> list:
@@ -368,33 +330,17 @@ class GAN(keras.Model):
             labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
         return images, labels
 
-    def _record(self, d_loss, g_loss, p_real, p_fake):
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(p_real))
-        self.d_fake_tracker.update_state(ops.mean(p_fake))
-        return {m.name: m.result() for m in self.metrics}
+    def _measured(self, d_loss, g_loss, p_real, p_fake) -> dict:
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": ops.mean(p_real), "d_fake": ops.mean(p_fake)}
 
-    def train_step(self, *args):
-        # TensorFlow calls train_step(data); JAX calls train_step(state, data).
-        if keras.backend.backend() == "jax":
-            return self._train_step_jax(*args)
-        require_tensorflow("GAN")
-        return self._train_step_tensorflow(args[-1])
-
-    def _train_step_jax(self, state, data):
+    def _train_step_jax(self, values, data):
         """JAX-specific: the same round of the game on explicit state (``course_lib.jax_steps``).
 
-        Each network runs through ``stateless_call`` from the values in ``state``; gradients are taken
-        of pure functions of the trained network's values; both optimizers' states come in through
-        ``PairedOptimizers`` and go back out updated. The noise is drawn from ``seed_generator``, whose
-        state advances here as on TensorFlow.
+        Each network runs through ``values.call`` (``stateless_call`` on the step's values); each
+        ``values.descend`` takes the gradient of a pure function of the trained network's values and
+        applies its optimizer. The noise is drawn from ``seed_generator``, whose state advances here as
+        on TensorFlow, in the same order.
         """
-        from course_lib.jax_steps import StateValues
-
-        import jax
-
-        values = StateValues(self, state)
         real, labels = self._unpack(data)
         batch_size = real.shape[0]
         seed_state = [self.seed_generator.state]
@@ -403,7 +349,6 @@ class GAN(keras.Model):
             z_d = self._noise(batch_size)
             z_g = self._noise(batch_size)
         values.collect(scope, seed_state)
-        d_opt, g_opt = self.optimizer.split(values.optimizer_values)
         d, g = self.discriminator, self.generator
 
         def generator_inputs(z):
@@ -413,46 +358,29 @@ class GAN(keras.Model):
             return [images, image_labels] if self.num_classes else images
 
         # 1. discriminator step: real → 1, fake → 0
-        def d_loss_fn(d_trainable):
-            fake, g_state = values.call(g, generator_inputs(z_d))
-            p_real, d_state = values.call(d, judge_inputs(real, labels), trainable=d_trainable)
-            p_fake, d_state = values.call(d, judge_inputs(fake, fake_labels), trainable=d_trainable,
-                                          non_trainable=d_state)
-            loss = discriminator_loss(p_real, p_fake, self.label_smoothing)
-            return loss, (p_real, p_fake, d_state, g_state)
+        def d_loss_fn():
+            fake = values.call(g, generator_inputs(z_d))
+            p_real = values.call(d, judge_inputs(real, labels))
+            p_fake = values.call(d, judge_inputs(fake, fake_labels))
+            return discriminator_loss(p_real, p_fake, self.label_smoothing), (p_real, p_fake)
 
-        d_trainable = values.get(d.trainable_variables)
-        (d_loss, (p_real, p_fake, d_state, g_state)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
-            d_trainable)
-        d_trainable, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_trainable)
-        values.set(d.trainable_variables, d_trainable)
-        values.set(d.non_trainable_variables, d_state)
-        values.set(g.non_trainable_variables, g_state)
+        d_loss, (p_real, p_fake) = values.descend(d, self.d_optimizer, d_loss_fn)
 
         # 2. generator step: fresh noise, make D say "real"
-        def g_loss_fn(g_trainable):
-            fake, g_state = values.call(g, generator_inputs(z_g), trainable=g_trainable)
-            p_fake_g, d_state = values.call(d, judge_inputs(fake, fake_labels))
-            return generator_loss(p_fake_g, self.generator_loss_kind), (g_state, d_state)
+        def g_loss_fn():
+            p_fake_g = values.call(d, judge_inputs(values.call(g, generator_inputs(z_g)), fake_labels))
+            return generator_loss(p_fake_g, self.generator_loss_kind), ()
 
-        g_trainable = values.get(g.trainable_variables)
-        (g_loss, (g_state, d_state)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_trainable)
-        g_trainable, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_trainable)
-        values.set(g.trainable_variables, g_trainable)
-        values.set(g.non_trainable_variables, g_state)
-        values.set(d.non_trainable_variables, d_state)
-        values.optimizer_values = d_opt + g_opt
+        g_loss, _ = values.descend(g, self.g_optimizer, g_loss_fn)
 
         if self.ema_generator is not None:   # update_ema, on values
-            counter = [id(v) for v in self.g_optimizer.variables].index(id(self.g_optimizer._iterations))
-            step = ops.cast(g_opt[counter], "float32")   # generator updates so far, this one included
+            step = ops.cast(values.get([self.g_optimizer.iterations])[0], "float32")   # this update included
             decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
             pairs = zip(values.get(self.ema_generator.weights), values.get(g.weights))
             averaged = [decay * average + (1.0 - decay) * ops.cast(current, average.dtype)
                         for average, current in pairs]
             values.set(self.ema_generator.weights, averaged)
-        logs = values.update_metrics(lambda: self._record(d_loss, g_loss, p_real, p_fake))
-        return logs, values.state()
+        return self._measured(d_loss, g_loss, p_real, p_fake)
 
     def _train_step_tensorflow(self, data):
         """TensorFlow-specific: gradients through ``tf.GradientTape`` (everything else is keras.ops)."""
@@ -481,7 +409,7 @@ class GAN(keras.Model):
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
         self.update_ema()
-        return self._record(d_loss, g_loss, p_real, p_fake)
+        return self._measured(d_loss, g_loss, p_real, p_fake)
 
     def update_ema(self):
         """Move ``ema_generator`` a step towards ``generator`` (keras.ops, any backend); a no-op without EMA.

@@ -13,10 +13,12 @@ shape this module:
 * a network is run with ``stateless_call(trainable, non_trainable, inputs)``, which returns the
   outputs and the new non-trainable values (batch-norm statistics, dropout's random state).
   ``StateValues`` keeps one value per variable during a step, so each network reads and writes its
-  own share of the state by variable, whatever order ``fit`` lists them in.
+  own share of the state by variable, whatever order ``fit`` lists them in; ``StateValues.descend``
+  is one gradient step of one network (``jax.value_and_grad``, then ``optimizer.stateless_apply``).
 
-Imported by ``gan`` and ``translation`` only when Keras runs on JAX; JAX itself is imported inside
-the functions that need it.
+Imported by ``two_networks`` (the base of ``gan.GAN`` and ``translation.Pix2Pix``) only when Keras runs
+on JAX; JAX itself is imported inside the functions that need it. ``tests/test_cross_backend_steps.py``
+checks that a step written this way equals the TensorFlow step the chapters teach.
 """
 from __future__ import annotations
 
@@ -40,11 +42,6 @@ class PairedOptimizers(keras.optimizers.Optimizer):
     def variables(self):
         return list(self.first.variables) + list(self.second.variables)
 
-    def split(self, values) -> tuple[list, list]:
-        """``values`` (one per variable, in ``variables`` order) as (first's, second's)."""
-        count = len(self.first.variables)
-        return list(values[:count]), list(values[count:])
-
     def build(self, variables):   # both optimizers are built by the model's compile
         self.built = True
 
@@ -56,7 +53,13 @@ class PairedOptimizers(keras.optimizers.Optimizer):
 
 
 class StateValues:
-    """The value of every variable of a model during one JAX training step, looked up by variable."""
+    """The value of every variable of a model during one JAX training step, looked up by variable.
+
+    ``fit`` hands the step four lists of values (trainable, non-trainable, optimizer, metrics variables);
+    this keeps one value per variable, so each network and each optimizer reads and writes its own share,
+    whatever order ``fit`` lists them in. ``descend`` takes one gradient step of one network; ``call`` runs
+    a network inside it; ``state`` gives ``fit`` the four lists back.
+    """
 
     def __init__(self, model: keras.Model, state):
         trainable, non_trainable, optimizer_values, metrics_values = state
@@ -64,8 +67,9 @@ class StateValues:
         self._values = {}
         self._put(model.trainable_variables, trainable)
         self._put(model.non_trainable_variables, non_trainable)
-        self.optimizer_values = list(optimizer_values)
+        self._put(model.optimizer.variables, optimizer_values)
         self.metrics_values = list(metrics_values)
+        self._descent = None   # during ``descend``: the network trained, its values, the state calls moved on
 
     def _put(self, variables, values):
         for variable, value in zip(variables, values):
@@ -77,19 +81,57 @@ class StateValues:
     def set(self, variables, values) -> None:
         self._put(variables, values)
 
-    def call(self, network: keras.Model, inputs, trainable=None, non_trainable=None, training: bool = True):
-        """Run ``network`` on ``inputs``; return its outputs and its new non-trainable values.
+    def call(self, network: keras.Model, inputs, training: bool = True):
+        """Run ``network`` on ``inputs`` with the current values; return its outputs.
 
-        ``trainable``: values for the network's trainable variables instead of the stored ones (the
-        arrays a gradient is taken with respect to). ``non_trainable``: the non-trainable values a
-        previous call returned, when one step calls a network twice: its dropout's random state and its
-        batch-norm statistics must move on between the calls, as they do on TensorFlow.
+        Inside ``descend``, the network being trained runs on the values the gradient is taken with
+        respect to, and each call starts from the non-trainable values the previous call left (a network
+        called twice in one loss moves its dropout's random state and its batch-norm statistics on between
+        the calls, as it does on TensorFlow); they are kept when ``descend`` ends.
         """
-        if trainable is None:
+        descent = self._descent
+        if descent is not None and descent["network"] is network:
+            trainable = descent["trainable"]
+        else:
             trainable = self.get(network.trainable_variables)
-        if non_trainable is None:
-            non_trainable = self.get(network.non_trainable_variables)
-        return network.stateless_call(trainable, non_trainable, inputs, training=training)
+        variables = network.non_trainable_variables
+        moved = descent["moved"] if descent is not None else {}
+        non_trainable = [moved.get(id(variable), self._values[id(variable)]) for variable in variables]
+        outputs, non_trainable = network.stateless_call(trainable, non_trainable, inputs, training=training)
+        if descent is not None:
+            moved.update({id(variable): value for variable, value in zip(variables, non_trainable)})
+        else:
+            self.set(variables, non_trainable)
+        return outputs
+
+    def descend(self, network: keras.Model, optimizer: keras.optimizers.Optimizer, loss_fn):
+        """One step of ``optimizer`` on ``network``'s trainable values, down the gradient of ``loss_fn``.
+
+        ``loss_fn()`` runs the networks through ``call`` and returns ``(loss, extras)``; the gradient is
+        taken of the loss with respect to ``network``'s trainable values only (``jax.value_and_grad``), so
+        the other network is not changed by this step. The new weights, the optimizer's new state and the
+        non-trainable values the calls moved on are kept; returns ``(loss, extras)``.
+        """
+        import jax
+
+        variables = network.trainable_variables
+
+        def pure(trainable):
+            self._descent = {"network": network, "trainable": trainable, "moved": {}}
+            try:
+                loss, extras = loss_fn()
+                moved = self._descent["moved"]
+            finally:
+                self._descent = None
+            return loss, (extras, moved)
+
+        (loss, (extras, moved)), grads = jax.value_and_grad(pure, has_aux=True)(self.get(variables))
+        trainable, optimizer_values = optimizer.stateless_apply(self.get(optimizer.variables), grads,
+                                                                self.get(variables))
+        self.set(variables, trainable)
+        self.set(optimizer.variables, optimizer_values)
+        self._values.update(moved)
+        return loss, extras
 
     def scoped(self, variables):
         """A ``keras.StatelessScope`` in which ``variables`` read these values (and record new ones)."""
@@ -115,4 +157,4 @@ class StateValues:
     def state(self) -> tuple:
         """The four lists ``fit`` expects back, in its order."""
         return (self.get(self.model.trainable_variables), self.get(self.model.non_trainable_variables),
-                self.optimizer_values, self.metrics_values)
+                self.get(self.model.optimizer.variables), self.metrics_values)

@@ -15,13 +15,17 @@ credits GANs with, and it needs only real MNIST digits, so it works offline.
   loss, as in Isola et al. (2017), "Image-to-image translation with conditional adversarial networks".
 
 Models and losses use ``keras``/``keras.ops``; like ``course_lib.gan.GAN``, the gradient step is
-written for TensorFlow (``_train_step_tensorflow``). Chapter 08e writes that step out, trains with
-its own copy and asserts that one step of each gives the same losses and weights.
+written for TensorFlow (``_train_step_tensorflow``) and JAX (``_train_step_jax``), and the rest (two
+optimizers, the dispatch, the logs) is ``two_networks.TwoNetworkModel``. Chapter 08e writes the two
+networks and the TensorFlow step out, trains with its own copy and asserts that they equal these.
 """
 from __future__ import annotations
 
+import numbers
+
 from course_lib import _validate
-from course_lib.gan import discriminator_loss, generator_loss, require_tensorflow
+from course_lib.gan import discriminator_loss, generator_loss
+from course_lib.two_networks import TwoNetworkModel
 
 import keras
 import numpy as np
@@ -65,8 +69,11 @@ def psnr(prediction, target, max_value: float = 1.0, per_image: bool = False):
     if prediction.ndim < 2:
         raise ValueError(f"prediction should be an image (H, W[, C]) or a batch of them, "
                          f"got shape {prediction.shape}")
+    expected = "a positive number (the largest possible pixel value: 1.0 for images in [0, 1])"
+    if isinstance(max_value, (bool, np.bool_)) or not isinstance(max_value, numbers.Real):
+        raise TypeError(f"max_value should be {expected}, got {max_value!r} ({type(max_value).__name__})")
     if not max_value > 0:
-        raise ValueError(f"max_value should be positive, got {max_value!r}")
+        raise ValueError(f"max_value should be {expected}, got {max_value!r}")
     if prediction.ndim == 2:
         prediction, target = prediction[None], target[None]
     elif prediction.ndim == 3 and prediction.shape[-1] in (1, 3):
@@ -122,8 +129,9 @@ def build_patch_discriminator(input_shape=(28, 28, 1), filters: int = 32,
     of the image: the discriminator cares about local sharpness, and L1 takes care of the rest.
     """
     filters = _validate.positive_int(filters, "filters")
-    source = keras.Input(shape=tuple(input_shape), name="source")
-    candidate = keras.Input(shape=tuple(input_shape), name="candidate")
+    input_shape = _validate.image_shape(input_shape)
+    source = keras.Input(shape=input_shape, name="source")
+    candidate = keras.Input(shape=input_shape, name="candidate")
     x = layers.Concatenate()([source, candidate])
     x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))       # 14×14
     x = layers.LeakyReLU(0.2)(layers.Conv2D(2 * filters, 4, strides=2, padding="same")(x))   # 7×7
@@ -143,114 +151,58 @@ def restore(generator: keras.Model, sources, batch_size: int = 512) -> np.ndarra
     return np.clip(generator.predict(sources, batch_size=batch_size, verbose=0), 0.0, 1.0)
 
 
-class Pix2Pix(keras.Model):
+class Pix2Pix(TwoNetworkModel):
     """pix2pix training (chapter 08e): generator loss = adversarial + ``l1_weight`` · L1.
 
     ``fit(inputs, targets)`` trains both networks; each batch makes one discriminator step (real
     pairs (input, target) → 1, fake pairs (input, G(input)) → 0) and one generator step. The logs
     show ``d_loss``, ``g_adv`` (the adversarial part) and ``l1`` (mean absolute pixel error).
+    ``compile(d_optimizer, g_optimizer)``: Adam with learning rate 2e-4 and β1 = 0.5 for both networks
+    by default, as in the pix2pix paper (``two_networks.TwoNetworkModel.compile``).
     """
+
+    metric_names = ("d_loss", "g_adv", "l1")
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, l1_weight: float = 100.0,
                  **kwargs):
-        super().__init__(**kwargs)
-        for name, model in (("generator", generator), ("discriminator", discriminator)):
-            if not isinstance(model, keras.Model):
-                raise TypeError(f"{name} should be a keras.Model, got {type(model).__name__}")
+        super().__init__(generator, discriminator, **kwargs)   # checks both networks, holds the trackers
         if len(discriminator.inputs) != 2:
             raise ValueError("the discriminator should take [source, candidate] "
-                             "(see build_patch_discriminator)")
-        if not l1_weight >= 0:
-            raise ValueError(f"l1_weight should be >= 0, got {l1_weight!r}")
-        self.generator = generator
-        self.discriminator = discriminator
-        self.l1_weight = float(l1_weight)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_adv", "l1")}
-        self.built = True
+                             f"(see build_patch_discriminator), got {len(discriminator.inputs)} input(s)")
+        self.l1_weight = _validate.fraction(l1_weight, "l1_weight", high=float("inf"))
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Adam with learning rate 2e-4 and β1 = 0.5 for both networks, as in the pix2pix paper."""
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        if keras.backend.backend() == "jax":
-            # fit hands a JAX step the variables of model.optimizer only: make it carry both states
-            from course_lib.jax_steps import PairedOptimizers
-
-            kwargs["optimizer"] = PairedOptimizers(d_optimizer, g_optimizer)
-        super().compile(**kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
-
-    def train_step(self, *args):
-        # TensorFlow calls train_step(data); JAX calls train_step(state, data).
-        if keras.backend.backend() == "jax":
-            return self._train_step_jax(*args)
-        require_tensorflow("Pix2Pix")
-        return self._train_step_tensorflow(args[-1])
-
-    def _train_step_jax(self, state, data):
-        """JAX-specific: the same two steps on explicit state (see ``course_lib.jax_steps``)."""
-        from course_lib.jax_steps import StateValues
-
-        import jax
-
-        values = StateValues(self, state)
+    @staticmethod
+    def _pairs(data):
         source, target, _ = keras.utils.unpack_x_y_sample_weight(data)
         if target is None:
             raise ValueError("Pix2Pix trains on pairs: call fit(inputs, targets)")
-        d_opt, g_opt = self.optimizer.split(values.optimizer_values)
+        return source, target
+
+    def _train_step_jax(self, values, data):
+        """JAX-specific: the same two steps on explicit state (see ``course_lib.jax_steps``)."""
+        source, target = self._pairs(data)
         d, g = self.discriminator, self.generator
 
-        def d_loss_fn(d_trainable):
-            fake, g_state = values.call(g, source)
-            p_real, d_state = values.call(d, [source, target], trainable=d_trainable)
-            p_fake, d_state = values.call(d, [source, fake], trainable=d_trainable, non_trainable=d_state)
-            return discriminator_loss(p_real, p_fake), (d_state, g_state)
+        def d_loss_fn():
+            fake = values.call(g, source)
+            return discriminator_loss(values.call(d, [source, target]), values.call(d, [source, fake])), ()
 
-        d_trainable = values.get(d.trainable_variables)
-        (d_loss, (d_state, g_state)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_trainable)
-        d_trainable, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_trainable)
-        values.set(d.trainable_variables, d_trainable)
-        values.set(d.non_trainable_variables, d_state)
-        values.set(g.non_trainable_variables, g_state)
+        d_loss, _ = values.descend(d, self.d_optimizer, d_loss_fn)
 
-        def g_loss_fn(g_trainable):
-            fake, g_state = values.call(g, source, trainable=g_trainable)
-            p_fake, d_state = values.call(d, [source, fake])
-            g_adv = generator_loss(p_fake)
+        def g_loss_fn():
+            fake = values.call(g, source)
+            g_adv = generator_loss(values.call(d, [source, fake]))
             l1 = ops.mean(ops.abs(target - fake))
-            return g_adv + self.l1_weight * l1, (g_adv, l1, g_state, d_state)
+            return g_adv + self.l1_weight * l1, (g_adv, l1)
 
-        g_trainable = values.get(g.trainable_variables)
-        (_, (g_adv, l1, g_state, d_state)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_trainable)
-        g_trainable, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_trainable)
-        values.set(g.trainable_variables, g_trainable)
-        values.set(g.non_trainable_variables, g_state)
-        values.set(d.non_trainable_variables, d_state)
-        values.optimizer_values = d_opt + g_opt
-
-        def record():
-            for name, value in (("d_loss", d_loss), ("g_adv", g_adv), ("l1", l1)):
-                self.trackers[name].update_state(value)
-            return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-        return values.update_metrics(record), values.state()
+        _, (g_adv, l1) = values.descend(g, self.g_optimizer, g_loss_fn)
+        return {"d_loss": d_loss, "g_adv": g_adv, "l1": l1}
 
     def _train_step_tensorflow(self, data):
         """TensorFlow-specific: gradients through ``tf.GradientTape``."""
         import tensorflow as tf
 
-        source, target, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if target is None:
-            raise ValueError("Pix2Pix trains on pairs: call fit(inputs, targets)")
+        source, target = self._pairs(data)
         with tf.GradientTape() as tape:
             fake = self.generator(source, training=True)
             d_loss = discriminator_loss(self.discriminator([source, target], training=True),
@@ -265,6 +217,4 @@ class Pix2Pix(keras.Model):
             g_loss = g_adv + self.l1_weight * l1
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
-        for name, value in (("d_loss", d_loss), ("g_adv", g_adv), ("l1", l1)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return {"d_loss": d_loss, "g_adv": g_adv, "l1": l1}

@@ -206,6 +206,24 @@ def test_ema_generator_averages_and_is_checkpointed(tmp_path):
         gan.GAN(gan.build_generator(8), gan.build_discriminator(), ema_decay=1.5)
 
 
+def test_wrong_arguments_to_the_gan_say_what_was_expected():
+    generator, discriminator = gan.build_generator(8, filters=8), gan.build_discriminator(filters=8)
+    with pytest.raises(TypeError, match="latent_dim should be a positive int, got 'x'"):
+        gan.GAN(generator, discriminator, latent_dim="x")
+    with pytest.raises(ValueError, match="latent_dim=16 but the generator's noise input has 8"):
+        gan.GAN(generator, discriminator, latent_dim=16)
+    assert gan.GAN(generator, discriminator, latent_dim=np.int64(8)).latent_dim == 8
+    with pytest.raises(TypeError, match="ema_decay"):
+        gan.GAN(generator, discriminator, ema_decay="0.99")
+    with pytest.raises(TypeError, match="generator should be a keras.Model"):
+        gan.GAN(None, discriminator)
+    model = gan.GAN(generator, discriminator)
+    with pytest.raises(TypeError, match=r"g_optimizer should be a keras optimizer.*got str 'adam'"):
+        model.compile(g_optimizer="adam")
+    with pytest.raises(ValueError, match="generator_loss_kind"):
+        model.compile(generator_loss_kind="wasserstein")
+
+
 def test_training_on_another_backend_stops_with_a_plain_message(monkeypatch):
     images = np.zeros((4, 28, 28, 1), dtype="float32")
     model = _small_gan()
@@ -253,3 +271,28 @@ def test_loading_a_checkpoint_into_a_gan_with_other_random_generators_says_why(t
     assert len(without_dropout.random_states()) == 1
     with pytest.raises(ValueError, match="random-number state"):
         gan.restore_checkpoint(without_dropout, tmp_path)
+
+
+def test_architecture_differences_sees_settings_not_names():
+    from course_lib import two_networks
+
+    ours, theirs = gan.build_generator(8, filters=8, name="ours"), gan.build_generator(8, filters=8)
+    assert two_networks.architecture_differences(ours, theirs) == []        # other names, same network
+    wider = gan.build_generator(8, filters=16)
+    assert any("units=" in d for d in two_networks.architecture_differences(wider, theirs))
+    other_dropout = gan.build_discriminator(filters=8, dropout=0.5)
+    differences = two_networks.architecture_differences(other_dropout, gan.build_discriminator(filters=8))
+    assert differences == ["layer 8 (Dropout): rate=0.5 against 0.3"]
+    without_dropout = gan.build_discriminator(filters=8, dropout=0.0)
+    assert "10 layers against 11" in two_networks.architecture_differences(
+        without_dropout, gan.build_discriminator(filters=8))
+    # a nested setting: the batch-norm momentum, and an initializer's configuration
+    changed = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(momentum=0.9)])
+    library = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization()])
+    assert "momentum=0.9 against 0.99" in two_networks.architecture_differences(changed, library)[0]
+    seeded = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, kernel_initializer=keras.initializers.
+                                                                      GlorotUniform(seed=1))])
+    plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    assert "kernel_initializer" in two_networks.architecture_differences(seeded, plain)[0]
+    with pytest.raises(TypeError, match="theirs should be a keras.Model"):
+        two_networks.architecture_differences(ours, "generator")

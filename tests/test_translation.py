@@ -84,11 +84,55 @@ def test_generator_is_a_residual_unet_and_checks_its_arguments():
     generator = translation.build_unet_generator(filters=np.int64(4))   # NumPy ints are accepted
     assert generator.get_layer("skip_14").output.shape[1:3] == (14, 14)
     assert isinstance(generator.get_layer("restored"), keras.layers.Add)   # input + correction
-    for bad, word in (((28, 28), "input_shape"), ((30, 28, 1), "divisible"), ((28, 28.0, 1), "input_shape")):
+    for bad, word in (((28, 28), "input_shape"), ((30, 28, 1), "divisible")):
         with pytest.raises(ValueError, match=word):
             translation.build_unet_generator(input_shape=bad, filters=4)
-    with pytest.raises(ValueError, match="filters"):
+    with pytest.raises(TypeError, match="input_shape"):            # a float is the wrong kind
+        translation.build_unet_generator(input_shape=(28, 28.0, 1), filters=4)
+    with pytest.raises(TypeError, match="filters"):
         translation.build_patch_discriminator(filters=True)
+
+
+def test_patch_discriminator_checks_its_input_shape_like_the_generator():
+    discriminator = translation.build_patch_discriminator(input_shape=[16, 12, 3], filters=4)
+    assert [tuple(t.shape) for t in discriminator.inputs] == [(None, 16, 12, 3)] * 2
+    assert discriminator.output_shape == (None, 4, 3, 1)
+    with pytest.raises(ValueError, match=r"input_shape should be \(height, width, channels\).*\(28, 28\)"):
+        translation.build_patch_discriminator(input_shape=(28, 28))
+    with pytest.raises(TypeError, match="input_shape"):
+        translation.build_patch_discriminator(input_shape="28x28")
+
+
+def test_psnr_names_a_wrong_max_value():
+    image = np.zeros((4, 4))
+    with pytest.raises(TypeError, match=r"max_value should be a positive number.*'a' \(str\)"):
+        translation.psnr(image, image, max_value="a")
+    for bad in (0, -1.0):
+        with pytest.raises(ValueError, match="max_value should be a positive number"):
+            translation.psnr(image, image, max_value=bad)
+    assert translation.psnr(image, image + 0.5, max_value=np.float32(2.0)) == pytest.approx(10 * np.log10(16))
+
+
+def test_pix2pix_checks_its_networks_weights_and_optimizers():
+    generator = translation.build_unet_generator(filters=4)
+    discriminator = translation.build_patch_discriminator(filters=4)
+    with pytest.raises(TypeError, match="discriminator should be a keras.Model, got str"):
+        translation.Pix2Pix(generator, "patchgan")
+    with pytest.raises(ValueError, match=r"\[source, candidate\].*got 1 input"):
+        translation.Pix2Pix(generator, translation.build_unet_generator(filters=4))
+    with pytest.raises(ValueError, match="two different networks"):
+        translation.Pix2Pix(generator, generator)
+    with pytest.raises(ValueError, match="l1_weight"):
+        translation.Pix2Pix(generator, discriminator, l1_weight=-1.0)
+    model = translation.Pix2Pix(generator, discriminator)
+    with pytest.raises(TypeError, match=r"d_optimizer should be a keras optimizer.*got str 'adam'"):
+        model.compile(d_optimizer="adam")
+    adam = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="two optimizer objects"):
+        model.compile(d_optimizer=adam, g_optimizer=adam)
+    model.compile(d_optimizer=keras.optimizers.SGD(0.1))
+    assert isinstance(model.g_optimizer, keras.optimizers.Adam) and model.g_optimizer.beta_1 == 0.5
+    assert model.d_optimizer.built and model.g_optimizer.built   # built at once: a checkpoint can be loaded
 
 
 def test_training_on_another_backend_stops_with_a_plain_message(monkeypatch):
