@@ -84,14 +84,16 @@ def non_max_suppression(boxes, scores, iou_threshold: float = 0.5,
 
     Repeat: keep the highest-scoring box left, then drop every remaining box whose IoU with it
     exceeds ``iou_threshold`` (they are taken to be the same object seen twice). Boxes of
-    different classes should be suppressed separately (``decode_grid`` does that).
+    different classes should be suppressed separately (``decode_grid`` does that). ``max_outputs``:
+    stop after keeping that many boxes (None: no limit).
     """
     boxes = _as_boxes(boxes, "boxes")
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     if len(scores) != len(boxes):
         raise ValueError(f"scores should have one entry per box ({len(boxes)}), got {len(scores)}")
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold should be in [0, 1], got {iou_threshold!r}")
+    iou_threshold = _validate.fraction(iou_threshold, "iou_threshold", include_high=True)
+    if max_outputs is not None:
+        max_outputs = _validate.positive_int(max_outputs, "max_outputs")
     order = list(np.argsort(-scores, kind="stable"))
     keep = []
     while order and (max_outputs is None or len(keep) < max_outputs):
@@ -229,16 +231,29 @@ def encode_grid_targets(boxes, classes, canvas_size: int, grid_size: int) -> np.
     Per cell: ``[objectness, x in cell, y in cell, log(w / stride), log(h / stride), class]``, with
     ``stride = canvas_size / grid_size`` pixels per cell (the module docstring says why log). The cell that
     holds a box's centre gets objectness 1; every other cell 0 (and the rest of its row is
-    ignored by the loss). If two centres fall in one cell, the first box keeps it.
+    ignored by the loss). If two centres fall in one cell, the first box keeps it. Every box must
+    lie inside the canvas, ``0 <= x_min < x_max <= canvas_size`` (and the same for y): a box
+    outside it has no cell to be responsible for it.
     """
+    canvas_size = _validate.positive_int(canvas_size, "canvas_size")
+    grid_size = _validate.positive_int(grid_size, "grid_size")
     if len(boxes) != len(classes):
         raise ValueError("boxes and classes should have one entry per image, "
                          f"got {len(boxes)} and {len(classes)}")
     stride = canvas_size / grid_size
     targets = np.zeros((len(boxes), grid_size, grid_size, 6), np.float32)
     for n, (image_boxes, image_classes) in enumerate(zip(boxes, classes)):
-        for (x0, y0, x1, y1), label in zip(_as_boxes(image_boxes, "boxes"),
-                                           np.asarray(image_classes).reshape(-1)):
+        image_boxes = _as_boxes(image_boxes, f"boxes[{n}]")
+        image_classes = np.asarray(image_classes).reshape(-1)
+        if len(image_classes) != len(image_boxes):
+            raise ValueError(f"classes[{n}] should have one class per box of boxes[{n}] "
+                             f"({len(image_boxes)}), got {len(image_classes)}")
+        for k, (x0, y0, x1, y1) in enumerate(image_boxes):
+            if not (0 <= x0 < x1 <= canvas_size and 0 <= y0 < y1 <= canvas_size):
+                raise ValueError(f"boxes[{n}][{k}] should lie inside the {canvas_size}x{canvas_size} canvas, "
+                                 f"0 <= x_min < x_max <= {canvas_size} and the same for y, "
+                                 f"got {[float(v) for v in (x0, y0, x1, y1)]}")
+        for (x0, y0, x1, y1), label in zip(image_boxes, image_classes):
             cx, cy = (x0 + x1) / 2 / stride, (y0 + y1) / 2 / stride
             col, row = min(int(cx), grid_size - 1), min(int(cy), grid_size - 1)
             if targets[n, row, col, 0]:
@@ -287,8 +302,12 @@ def decode_grid(outputs, canvas_size: int, score_threshold: float = 0.3, iou_thr
     For each cell: score = sigmoid(objectness) x the largest class probability; keep cells with
     score >= ``score_threshold``; convert ``x, y, w, h`` back to pixel corners; then run
     ``non_max_suppression`` class by class. Returns a list, per image, of
-    ``(boxes (k, 4), scores (k,), classes (k,))`` sorted by score.
+    ``(boxes (k, 4), scores (k,), classes (k,))`` sorted by score, at most ``max_detections`` each.
     """
+    canvas_size = _validate.positive_int(canvas_size, "canvas_size")
+    score_threshold = _validate.fraction(score_threshold, "score_threshold", include_high=True)
+    iou_threshold = _validate.fraction(iou_threshold, "iou_threshold", include_high=True)
+    max_detections = _validate.positive_int(max_detections, "max_detections")
     outputs = np.asarray(outputs, dtype=np.float64)
     if outputs.ndim != 4 or outputs.shape[-1] <= BOX_CHANNELS:
         raise ValueError("outputs should be the detector's output (N, S, S, 5 + classes), "

@@ -179,3 +179,50 @@ def test_drawing_returns_a_figure():
     assert len(figure.axes) == 2 and len(figure.axes[0].patches) == 2
     with pytest.raises(ValueError, match="detections"):
         detection.show_detections(np.zeros((2, 16, 16)), [])
+
+
+ONE_BOX = ([np.array([[8, 8, 24, 30]])], [np.array([3])])
+encode = detection.encode_grid_targets
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: encode(*ONE_BOX, 64, 0), ValueError, "grid_size should be a positive int, got 0"),
+    (lambda: encode(*ONE_BOX, 64, 2.5), TypeError, "grid_size should be a positive int, got 2.5"),
+    (lambda: encode(*ONE_BOX, 0, 8), ValueError, "canvas_size should be a positive int, got 0"),
+    (lambda: encode([np.array([[8, 8, 24, 30], [60, 10, 70, 20]])], [np.array([3, 4])], 64, 8),
+     ValueError, r"boxes\[0\]\[1\] should lie inside the 64x64 canvas.*got \[60.0, 10.0, 70.0, 20.0\]"),
+    (lambda: encode([np.array([[-2, 8, 10, 30]])], [np.array([3])], 64, 8),
+     ValueError, r"boxes\[0\]\[0\] should lie inside the 64x64 canvas, 0 <= x_min"),
+    (lambda: encode([np.array([[20, 8, 10, 30]])], [np.array([3])], 64, 8),
+     ValueError, r"x_min < x_max .*got \[20.0, 8.0, 10.0, 30.0\]"),
+    (lambda: encode(ONE_BOX[0], [np.array([3, 4])], 64, 8),
+     ValueError, r"classes\[0\] should have one class per box of boxes\[0\] \(1\), got 2"),
+    (lambda: detection.decode_grid(np.zeros((1, 2, 2, 7)), canvas_size=0),
+     ValueError, "canvas_size should be a positive int, got 0"),
+    (lambda: detection.decode_grid(np.zeros((1, 2, 2, 7)), 20, score_threshold=1.5),
+     ValueError, r"score_threshold should be a number in \[0.0, 1.0\], got 1.5"),
+    (lambda: detection.decode_grid(np.zeros((1, 2, 2, 7)), 20, max_detections=0),
+     ValueError, "max_detections should be a positive int, got 0"),
+    (lambda: detection.non_max_suppression([[0, 0, 4, 4]], [0.9], iou_threshold="a"),
+     TypeError, r"iou_threshold should be a number in \[0.0, 1.0\], got 'a'"),
+    (lambda: detection.non_max_suppression([[0, 0, 4, 4]], [0.9], iou_threshold=1.5),
+     ValueError, r"iou_threshold should be a number in \[0.0, 1.0\], got 1.5"),
+    (lambda: detection.non_max_suppression([[0, 0, 4, 4]], [0.9], max_outputs=-1),
+     ValueError, "max_outputs should be a positive int, got -1"),
+    (lambda: detection.non_max_suppression([[0, 0, 4, 4]], [0.9], max_outputs=1.0),
+     TypeError, "max_outputs should be a positive int, got 1.0"),
+])
+def test_bad_arguments_name_what_was_expected(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.once
+def test_boxes_on_the_canvas_edge_and_numpy_sizes_are_accepted():
+    edge = [np.array([[0, 0, 64, 64], [56, 0, 64, 8]])]
+    targets = detection.encode_grid_targets(edge, [np.array([1, 2])], np.int64(64), np.int32(8))
+    assert np.array_equal(targets, detection.encode_grid_targets(edge, [np.array([1, 2])], 64, 8))
+    assert targets[..., 0].sum() == 2 and targets[0, 0, 7, 5] == 2
+    assert len(detection.non_max_suppression([[0, 0, 4, 4], [0, 0, 4, 5]], [0.9, 0.8], np.float32(0.5),
+                                             max_outputs=np.int64(1))) == 1
