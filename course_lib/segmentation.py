@@ -3,7 +3,7 @@ class, and masks painted over their images.
 
 A mask is an integer array of class numbers, one per pixel, shaped ``(H, W)`` or ``(N, H, W)``;
 class 0 is the background (``course_lib.data.SEGMENT_CLASSES``). The U-Net that predicts masks
-is in ``course_lib.unet``.
+is written out in chapter 08c itself (no later chapter reuses it, so the library keeps no copy).
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ NO_TENSORFLOW = textwrap.dedent("""
     sys.modules["tensorflow"] = None          # any `import tensorflow` now raises ImportError
     import course_lib, keras
     from course_lib import (adversarial, autodiff, data, detection, explain, gan, models, quality, scratch,
-                            segmentation, train, translation, unet, viz, widgets)
+                            segmentation, train, translation, viz, widgets)
     assert keras.backend.backend() == "jax"
     sys.argv = [sys.argv[1], "--quick"]
     runpy.run_path(sys.argv[0], run_name="__main__")
