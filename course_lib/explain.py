@@ -19,7 +19,7 @@ a sequence one class per image. Maps come back as NumPy arrays; nothing here dra
 """
 from __future__ import annotations
 
-from course_lib import _validate, autodiff
+from course_lib import _validate, autodiff, viz
 
 import keras
 import numpy as np
@@ -52,7 +52,7 @@ def _class_indices(class_index, probabilities: np.ndarray) -> np.ndarray:
                              f"got {class_index}")
         return np.full(count, int(class_index))
     if isinstance(class_index, (str, bytes, float, bool, np.bool_, np.floating)):
-        raise ValueError(f"class_index should be None, an int or one int per image, got {class_index!r}")
+        raise TypeError(f"class_index should be None, an int or one int per image, got {class_index!r}")
     return _validate.class_labels(class_index, "class_index", count, num_classes)
 
 
@@ -96,8 +96,10 @@ def saliency(model, images, class_index=None) -> np.ndarray:
 
 
 def conv_layer_names(model) -> list[str]:
-    """Names of the model's convolution layers, in order: every layer whose class name has "Conv"."""
-    return [layer.name for layer in model.layers if "Conv" in type(layer).__name__]
+    """Names of the model's convolution layers, in order, by the rule of ``viz.conv_layers`` (which chapter
+    05's feature maps use): the layers of a type in ``viz.CONV_LAYER_TYPES`` or a subclass, nested
+    sub-models searched too."""
+    return [layer.name for layer in viz.conv_layers(model)]
 
 
 def _graph(model, input_shape):
@@ -136,13 +138,15 @@ def grad_cam(model, images, class_index=None, layer: str | None = None) -> np.nd
     for unlikely classes.
     """
     images, probabilities, classes = _prepare(model, images, class_index)
-    available = conv_layer_names(model)
+    own_layers = [item.name for item in model.layers]
+    # the model is split at the layer, so it has to be one of its own (not inside a nested sub-model)
+    available = [name for name in conv_layer_names(model) if name in own_layers]
     if layer is None:
         if not available:
-            raise ValueError(f"model should have a convolution layer for Grad-CAM, got layers "
-                             f"{[item.name for item in model.layers]}")
+            raise ValueError(f"model should have a convolution layer of its own for Grad-CAM (a nested "
+                             f"sub-model's does not count), got layers {own_layers}")
         layer = available[-1]
-    elif not isinstance(layer, str) or layer not in [item.name for item in model.layers]:
+    elif not isinstance(layer, str) or layer not in own_layers:
         raise ValueError(f"layer should be the name of a layer of the model, e.g. a convolution "
                          f"{available}, got {layer!r}")
     inputs, output_of, outputs = _graph(model, images.shape[1:])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from course_lib import autodiff, explain
+from course_lib import autodiff, explain, viz
 
 import keras
 import numpy as np
@@ -139,6 +139,29 @@ def test_grad_cam_is_the_same_for_sequential_and_functional_models(trained):
     np.testing.assert_allclose(explain.grad_cam(functional, images, layer="f_conv_a"),
                                explain.grad_cam(model, images, layer="conv_a"), atol=1e-5)
     assert explain.conv_layer_names(functional) == ["f_conv_a", "f_conv_b"]
+
+
+def test_explain_and_viz_list_convolutions_by_one_rule():
+    """A Conv2D subclass whose name lacks "Conv" counts, and so do a nested model's convolutions; Grad-CAM
+    splits the model at a convolution of its own, so by default it takes the last of those."""
+    class Blur(keras.layers.Conv2D):
+        pass
+
+    keras.utils.set_random_seed(1)
+    inner = keras.Sequential([keras.Input((SIZE, SIZE, 4)),
+                              keras.layers.DepthwiseConv2D(3, padding="same", name="inner_depthwise")],
+                             name="inner")
+    inputs = keras.Input((SIZE, SIZE, 1))
+    x = inner(Blur(4, 3, padding="same", activation="relu", name="blur")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(x)))
+    assert explain.conv_layer_names(model) == ["blur", "inner_depthwise"]
+    assert explain.conv_layer_names(model) == [layer.name for layer in viz.conv_layers(model)]
+    images, _ = synthetic_squares(3)
+    cam = explain.grad_cam(model, images)
+    assert cam.shape == (3, SIZE, SIZE) and cam.max() == pytest.approx(1.0)
+    np.testing.assert_array_equal(cam, explain.grad_cam(model, images, layer="blur"))
+    with pytest.raises(ValueError, match=r"layer should be the name.*\['blur'\], got 'inner_depthwise'"):
+        explain.grad_cam(model, images, layer="inner_depthwise")
 
 
 @pytest.mark.tensorflow_only(reason="an independent check written with tf.GradientTape")
@@ -293,27 +316,27 @@ def test_every_map_rejects_images_of_the_wrong_rank(trained):
     for explainer in (explain.saliency, explain.grad_cam, explain.occlusion, explain.integrated_gradients):
         with pytest.raises(ValueError, match=r"images should be a float array shaped \(N, H, W, C\)"):
             explainer(model, images[..., 0])
-    with pytest.raises(ValueError, match="images should be a float array.*dtype <U"):
+    with pytest.raises(TypeError, match="images should be a float array.*dtype <U"):
         explain.saliency(model, np.full((1, SIZE, SIZE, 1), "a"))
 
 
-@pytest.mark.parametrize("class_index, message", [
-    (3, r"class_index should lie in \[0, 3\).*got 3"),
-    (-1, r"class_index should lie in \[0, 3\)"),
-    ([0, 1], r"class_index should have one entry per image \(9\), got 2"),
-    ([0] * 8 + [5], r"class_index should lie in \[0, 3\).*got values in \[0, 5\]"),
-    (1.0, "class_index should be None, an int or one int per image, got 1.0"),
-    ([0.5] * 9, "class_index should be 9 ints"),
+@pytest.mark.parametrize("class_index, error, message", [
+    (3, ValueError, r"class_index should lie in \[0, 3\).*got 3"),
+    (-1, ValueError, r"class_index should lie in \[0, 3\)"),
+    ([0, 1], ValueError, r"class_index should have one entry per image \(9\), got 2"),
+    ([0] * 8 + [5], ValueError, r"class_index should lie in \[0, 3\).*got values in \[0, 5\]"),
+    (1.0, TypeError, "class_index should be None, an int or one int per image, got 1.0"),
+    ([0.5] * 9, TypeError, "class_index should be 9 ints"),
 ])
-def test_bad_class_index_is_refused(trained, class_index, message):
+def test_bad_class_index_is_refused(trained, class_index, error, message):
     model, images, _ = trained
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         explain.saliency(model, images, class_index=class_index)
 
 
 def test_bad_arguments_are_refused(trained, top_left_model):
     model, images, labels = trained
-    with pytest.raises(ValueError, match="model should have a convolution layer for Grad-CAM"):
+    with pytest.raises(ValueError, match="model should have a convolution layer of its own for Grad-CAM"):
         explain.grad_cam(top_left_model, images)
     with pytest.raises(ValueError, match=r"layer should be the name.*\['conv_a', 'conv_b'\], got 'conv_c'"):
         explain.grad_cam(model, images, layer="conv_c")
@@ -327,7 +350,7 @@ def test_bad_arguments_are_refused(trained, top_left_model):
         explain.occlusion(model, images, patch=0)
     with pytest.raises(ValueError, match="stride should be a positive int, got -1"):
         explain.occlusion(model, images, stride=-1)
-    with pytest.raises(ValueError, match="stride should be a positive int, got 2.0"):
+    with pytest.raises(TypeError, match="stride should be a positive int, got 2.0"):
         explain.occlusion(model, images, stride=2.0)
     with pytest.raises(ValueError, match=r"patch should fit in the image \(12×12\), got 13"):
         explain.occlusion(model, images, patch=13)
