@@ -22,7 +22,7 @@ def test_iou_per_class_by_hand():
         segmentation.iou_per_class(true, pred[:1], 4)
     with pytest.raises(ValueError, match="0..3"):
         segmentation.iou_per_class(true, pred + 3, 4)
-    with pytest.raises(ValueError, match="0..3"):
+    with pytest.raises(ValueError, match="class indices >= 0, got -1 in y_pred"):
         segmentation.iou_per_class(true, pred - 1, 4)
     with pytest.raises(ValueError, match="argmax"):
         segmentation.iou_per_class(true.astype(float), pred, 4)
