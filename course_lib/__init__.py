@@ -1,38 +1,39 @@
 """course_lib: the helper library of the course "Deep learning on large image datasets".
 
-Small modules, one concern each (see README.md, "How the course is built"):
+What the chapters import. Small modules, one concern each (README.md, "How the course is built"):
 
-``config``       fast/full mode, ``pick``, seeding, data folders
-``data``         MNIST and Fashion-MNIST offline-first loading, bundled samples, subsets,
-                 digit canvases with boxes and masks (detection, segmentation)
+``config``       fast/full mode, ``pick``, seeding, data folders (the checkout's data/ or, installed, a
+                 folder in the user's home)
+``data``         MNIST and Fashion-MNIST offline-first loading (one loader over a table of datasets), the
+                 bundled samples (``samples/``, package data), subsets, digit canvases with boxes and masks
 ``models``       the article's CNN, the improved CNN and its training recipe (the judge of 07 and 08d)
 ``train``        device report, mixed precision, live plot, throughput and time-budget callbacks
 ``viz``          image grids (figures and arrays), curves, confusion matrix, mistakes, feature maps, kernels
 ``scratch``      NumPy reference versions of convolution (standard, depthwise, separable), pooling, dense,
                  softmax, the GAN value
 ``widgets``      the kernel editor, the pooling, latent and attack explorers (ipywidgets)
+``two_networks`` what GAN and pix2pix share: two networks, two optimizers, the step dispatched per backend,
+                 and the layer-by-layer configuration comparison the chapters assert with
 ``gan``          DCGAN and conditional GAN: builders, losses, the ``GAN`` model with EMA, sample grid,
                  checkpoints, latent interpolation and directions
 ``quality``      judging generated samples with a classifier (confident share, class agreement)
 ``detection``    a grid detector: box encoding, IoU, non-maximum suppression, mAP@0.5
-``unet``         the segmentation U-Net of chapter 08c (the chapter writes it out; this is the copy)
-``segmentation`` pixel confusion counts, IoU per class, mask overlays (chapter 08c)
+``segmentation`` pixel confusion counts, IoU per class, mask overlays (chapter 08c writes its U-Net out)
 ``translation``  pix2pix-style 4× super-resolution: degrading, its own residual U-Net generator,
                  patch discriminator, L1 plus adversarial loss, PSNR
 ``autodiff``     gradients with respect to a model's input on any backend (TensorFlow, JAX, PyTorch)
-``jax_steps``    the JAX form of the GAN and pix2pix training steps (both optimizers as real state)
+``jax_steps``    the JAX form of the two-network training steps (both optimizers as real state)
 ``explain``      saliency, Grad-CAM, occlusion and integrated gradients, and tests of such maps (09b)
 ``adversarial``  FGSM and PGD attacks and accuracy under attack (09b)
 ``checks``       the exercise-checker pattern and each chapter's checkers
 ``shards``       TFRecord shards streamed with tf.data (chapter 10; TensorFlow-only, imported where used)
 ``measure``      images per second of a stream, a process's peak memory (chapter 10)
 ``distributed``  one CPU split into devices, a local cluster of workers, weight comparison (chapter 10);
-                 ``multiworker_train.py`` is the script each worker runs
-``student``      writes the student version of the notebooks (solutions stubbed out)
-``doctor``       checks a learner's machine and names the fix for each problem
-``site``         runs the chapters and writes a static HTML site that works offline
-``slides``       sets each cell's slide type
-``manifest``     the chapter manifest (chapters/chapters.toml) and what is generated from it
+                 the script each worker runs is ``scripts/multiworker_train.py`` in the checkout
+
+The teacher's and CI's tools (student version, doctor, site, slides, the chapter manifest, the command
+line) are the sibling package ``course_tools``: ``python -m course_tools COMMAND`` (``python -m course_lib
+COMMAND`` is an alias).
 
 Modules are imported on demand. One thing happens on import: when Keras will run on TensorFlow,
 TensorFlow is loaded once with its start-up information lines dropped (``_quiet``), so that the

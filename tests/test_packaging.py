@@ -112,3 +112,52 @@ def test_a_plain_pip_install_runs_chapter_00_from_another_folder(tmp_path):
     ran = json.loads(result.stdout.strip().splitlines()[-1])
     assert Path(ran["course_lib"]).is_relative_to(installed), f"the kernel imported {ran['course_lib']}"
     assert ran == {**ran, "source": "sample", "in_checkout": False}
+
+
+# Imported where it is installed and never required: PyTorch (autodiff and train try it, untested).
+OPTIONAL_IMPORTS = {"torch"}
+
+
+def _declared_distributions() -> dict[str, set[str]]:
+    """Normalised distribution names declared in pyproject.toml: 'runtime' and each extra."""
+    from course_tools.manifest import _toml
+
+    from packaging.requirements import Requirement
+
+    project = _toml((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    groups = {"runtime": project["dependencies"], **project["optional-dependencies"]}
+    return {group: {Requirement(line).name.lower().replace("_", "-") for line in lines}
+            for group, lines in groups.items()}
+
+
+def _third_party_imports(folders) -> set[str]:
+    import ast
+
+    found = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    found |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    found.add(node.module.split(".")[0])
+    local = {"course_lib", "course_tools", "mnist", "conftest"}   # the project's own (bench/mnist.py)
+    return {name for name in found - local - OPTIONAL_IMPORTS if name not in sys.stdlib_module_names}
+
+
+@pytest.mark.parametrize("folders, groups", [
+    (("course_lib",), ("runtime",)),                              # what a chapter imports: runtime only
+    (("course_lib", "course_tools", "scripts", "bench"), ("runtime", "teach")),
+    (("course_lib", "course_tools", "scripts", "bench", "tests"), ("runtime", "teach", "test", "browser")),
+])
+def test_every_direct_import_is_declared(folders, groups):
+    import importlib.metadata
+
+    distributions_of = importlib.metadata.packages_distributions()
+    declared = set().union(*(_declared_distributions()[group] for group in groups))
+    missing = {}
+    for module in sorted(_third_party_imports(folders)):
+        names = {name.lower().replace("_", "-") for name in distributions_of.get(module, [module])}
+        if not names & declared:
+            missing[module] = sorted(names)
+    assert not missing, f"imported in {', '.join(folders)} but not declared in {groups}: {missing}"
