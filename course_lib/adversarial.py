@@ -14,8 +14,6 @@ Images go through the model in batches, so that 10,000 test images fit in memory
 """
 from __future__ import annotations
 
-import numbers
-
 from course_lib import _validate, autodiff
 
 import keras
@@ -23,15 +21,6 @@ import numpy as np
 
 #: Smallest probability whose logarithm is taken: keeps log(0) out of the gradients.
 _TINY = 1e-30
-
-
-def _number(value, name: str, *, positive: bool) -> float:
-    """A finite real number, >= 0 (or > 0 with ``positive``), as a float."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} should be a finite number, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} should be {'> 0' if positive else '>= 0'}, got {value!r}")
-    return float(value)
 
 
 def _prepare(model, images, labels, batch_size):
@@ -65,7 +54,7 @@ def fgsm(model, images, labels, epsilon: float, *, batch_size: int = autodiff.BA
     One gradient per image and one step to the corner of the ε-ball that raises the loss most to
     first order. ``epsilon`` is in pixel units of [0, 1] images: 0.1 is about 25 grey levels of 255.
     """
-    epsilon = _number(epsilon, "epsilon", positive=False)
+    epsilon = _validate.number(epsilon, "epsilon", low=0)
     images, labels, num_classes, batch_size = _prepare(model, images, labels, batch_size)
     adversarial = np.empty_like(images)
     for start in range(0, len(images), batch_size):
@@ -84,8 +73,8 @@ def pgd(model, images, labels, epsilon: float, step_size: float, steps: int, ran
     ``project`` clips each pixel to [x₀ − ε, x₀ + ε] and the outer clip to [0, 1]. The result is
     always within ε of the images and inside [0, 1]. A common choice: step_size = 2.5 · ε / steps.
     """
-    epsilon = _number(epsilon, "epsilon", positive=False)
-    step_size = _number(step_size, "step_size", positive=True)
+    epsilon = _validate.number(epsilon, "epsilon", low=0)
+    step_size = _validate.number(step_size, "step_size", low=0, include_low=False)
     steps = _validate.positive_int(steps, "steps")
     if not _validate.is_int(seed):
         raise ValueError(f"seed should be an int, got {seed!r}")
@@ -123,10 +112,10 @@ def accuracy_under_attack(model, images, labels, attack, epsilons, **kwargs) -> 
             raise ValueError(f"attack should be one of {sorted(ATTACKS)} or a function, got {attack!r}")
         attack = ATTACKS[attack]
     if not callable(attack):
-        raise ValueError(f"attack should be one of {sorted(ATTACKS)} or a function, got {attack!r}")
+        raise TypeError(f"attack should be one of {sorted(ATTACKS)} or a function, got {attack!r}")
     if isinstance(epsilons, (str, bytes)) or not hasattr(epsilons, "__iter__"):
-        raise ValueError(f"epsilons should be a sequence of numbers >= 0, got {epsilons!r}")
-    epsilons = [_number(value, "epsilons", positive=False) for value in epsilons]
+        raise TypeError(f"epsilons should be a sequence of numbers >= 0, got {_validate.shown(epsilons)}")
+    epsilons = [_validate.number(value, f"epsilons[{index}]", low=0) for index, value in enumerate(epsilons)]
     if not epsilons:
         raise ValueError("epsilons should be a sequence of numbers >= 0, got an empty one")
     images = _validate.image_batch(images, unit_range=True)

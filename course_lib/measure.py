@@ -5,7 +5,12 @@ import itertools
 import threading
 import time
 
+from course_lib import _validate
+
 import psutil
+
+#: The shortest pause between two readings: below a millisecond the thread would only spin.
+MIN_INTERVAL_S = 0.001
 
 
 def images_per_second(batches, max_batches: int | None = None, warmup_batches: int = 1) -> float:
@@ -15,6 +20,9 @@ def images_per_second(batches, max_batches: int | None = None, warmup_batches: i
     pipeline, filling buffers), then up to ``max_batches`` are timed; the images are counted from
     each batch's first element, so the stream is read for real, not just stepped through.
     """
+    warmup_batches = _validate.positive_int(warmup_batches, "warmup_batches", minimum=0)
+    if max_batches is not None:
+        max_batches = _validate.positive_int(max_batches, "max_batches (or None for all)")
     iterator = iter(batches)
     for _ in itertools.islice(iterator, warmup_batches):
         pass
@@ -36,7 +44,7 @@ class PeakMemory:
     """
 
     def __init__(self, interval: float = 0.02):
-        self.interval = interval
+        self.interval = _validate.number(interval, "interval (seconds between readings)", low=MIN_INTERVAL_S)
         self.baseline_mb = self.peak_mb = self.growth_mb = 0.0
         self._process = psutil.Process()
 

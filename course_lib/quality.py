@@ -7,6 +7,8 @@ a conditional generator drew the digit it was asked for.
 """
 from __future__ import annotations
 
+from course_lib import _validate
+
 import numpy as np
 
 
@@ -29,8 +31,7 @@ def sample_quality(classifier, images, threshold: float = 0.9) -> dict:
     and ``min_class_share`` (the rarest class's share; near 0 means mode collapse, about 0.09–0.11
     for real MNIST).
     """
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold should be in (0, 1), got {threshold!r}")
+    threshold = _validate.number(threshold, "threshold", low=0, high=1, include_low=False, include_high=False)
     probabilities = _probabilities(classifier, images)
     predicted = probabilities.argmax(axis=1)
     shares = np.bincount(predicted, minlength=probabilities.shape[1]) / len(predicted)

@@ -22,17 +22,18 @@ PADDINGS = ("valid", "same")
 # ---------------------------------------------------------------------------------------------
 
 def _pair(value, name: str) -> tuple[int, int]:
-    """An int or a pair of ints, each >= 1, as a pair."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    """An int or a pair of ints, each >= 1, as a pair.
+
+    As everywhere in course_lib (``_validate``): a wrong kind (``1.5``, ``"2"``, a pair holding a float)
+    is a ``TypeError``, a wrong value (``0``, a triple) a ``ValueError``.
+    """
+    expected = "a positive int or a pair of positive ints"
+    if _validate.is_int(value):
         value = (value, value)
-    if (
-        not isinstance(value, (tuple, list))
-        or len(value) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-    ):
-        raise TypeError(f"{name} should be a positive int or a pair of positive ints, got {value!r}")
-    if min(value) < 1:
-        raise ValueError(f"{name} should be a positive int or a pair of positive ints, got {value!r}")
+    if not isinstance(value, (tuple, list)) or not all(_validate.is_int(v) for v in value):
+        raise TypeError(f"{name} should be {expected}, got {_validate.shown(value)}")
+    if len(value) != 2 or min(value) < 1:
+        raise ValueError(f"{name} should be {expected}, got {value!r}")
     return int(value[0]), int(value[1])
 
 

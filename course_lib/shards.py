@@ -52,6 +52,7 @@ def _check_images(images, labels) -> tuple[np.ndarray, np.ndarray]:
 
 def encode_example(image: np.ndarray, label: int, encoding: str = "raw") -> bytes:
     """One image and its label as a serialised ``tf.train.Example`` (the bytes of one record)."""
+    encoding = _check_encoding(encoding)   # an unknown encoding must not pass as raw bytes
     tf = _tf()
     if encoding == "png":
         pixels = image if image.ndim == 3 else image[..., None]

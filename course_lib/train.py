@@ -58,10 +58,6 @@ def _describe(accelerators) -> str:
                        for kind in kinds)
 
 
-def _gpu_names() -> list[str]:
-    return [name for kind, name in _accelerators() if kind == "GPU"]
-
-
 def device_report(verbose: bool = True) -> dict:
     """Versions, backend, device (CPU, GPU or TPU model), dtype policy and course mode, as a dict.
 
@@ -287,11 +283,9 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
             self._evaluate(self._epoch + fraction)
 
     def on_epoch_end(self, epoch, logs=None):
-        accuracy = self._evaluate(float(epoch + 1))
-        if logs is not None:
-            logs["heldout_accuracy"] = accuracy
+        self._evaluate(float(epoch + 1))
 
-    def _evaluate(self, position: float) -> float:
+    def _evaluate(self, position: float) -> None:
         self._train_seconds += time.perf_counter() - self._start
         predictions = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
         correct = np.argmax(predictions, axis=-1) == np.asarray(self.y)
@@ -304,7 +298,6 @@ class EvaluateEachEpoch(keras.callbacks.Callback):
             print(f"epoch {position:g}: {self._train_seconds:.1f} s of training, "
                   f"held-out accuracy {accuracy:.4f}")
         self._start = time.perf_counter()   # the evaluation's own time is not training time
-        return accuracy
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -318,9 +311,7 @@ class TimeBudget(keras.callbacks.Callback):
 
     def __init__(self, seconds: float):
         super().__init__()
-        if not seconds > 0:
-            raise ValueError(f"seconds should be positive, got {seconds!r}")
-        self.seconds = float(seconds)
+        self.seconds = _validate.number(seconds, "seconds", low=0, include_low=False)
         self.epochs_run = 0
         self.stopped_early = False
         self.elapsed = 0.0

@@ -45,9 +45,7 @@ def show_images(images, labels=None, predictions=None, ncols: int = 10, title: s
     for name, values in (("labels", labels), ("predictions", predictions)):
         if values is not None and len(values) != count:
             raise ValueError(f"{name} should have one entry per image ({count}), got {len(values)}")
-    if not isinstance(ncols, int) or ncols <= 0:
-        raise ValueError(f"ncols should be a positive int, got {ncols!r}")
-    ncols = min(ncols, max(count, 1))
+    ncols = min(_validate.positive_int(ncols, "ncols"), max(count, 1))
     nrows = max(1, math.ceil(count / ncols))
     figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
                                 squeeze=False)
@@ -133,19 +131,24 @@ def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
     """Counts: row = true class, column = predicted class (chapters 05, 08a; 08c counts pixels).
 
-    Labels of any shape are flattened; each must lie in ``0..num_classes - 1``. One ``np.bincount``
+    Labels are ints of any shape (float labels are refused, not truncated), flattened; each must lie
+    in ``0..num_classes - 1`` (without ``num_classes``: the largest label + 1). One ``np.bincount``
     over ``true * num_classes + pred``: half ``np.add.at``'s time on chapter 08c's 2 million pixels.
     """
-    y_true = np.asarray(y_true).astype(np.int64).ravel()
-    y_pred = np.asarray(y_pred).astype(np.int64).ravel()
+    y_true = _validate.int_labels(y_true, "y_true").ravel()
+    y_pred = _validate.int_labels(y_pred, "y_pred").ravel()
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred should have the same length, "
                          f"got {len(y_true)} and {len(y_pred)}")
     if num_classes is None:
         num_classes = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
-    low, high = (min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())) if y_true.size else (0, 0)
-    if low < 0 or high >= num_classes:
-        raise ValueError(f"class labels should lie in 0..{num_classes - 1} (num_classes={num_classes})")
+    num_classes = _validate.positive_int(num_classes, "num_classes")
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        if labels.size and labels.min() < 0:
+            raise ValueError(f"class labels should be class indices >= 0, got {labels.min()} in {name}")
+        if labels.size and labels.max() >= num_classes:
+            raise ValueError(f"class labels should lie in 0..{num_classes - 1} (num_classes={num_classes}), "
+                             f"got {labels.max()} in {name}")
     counts = np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes)
 
@@ -171,9 +174,10 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, title: str = "confus
 
 
 def worst_mistakes(probabilities, y_true, count: int = 10):
-    """Indices of the wrong predictions the model was most confident about, worst first."""
+    """Indices of the ``count`` wrong predictions the model was most confident about, worst first."""
+    count = _validate.positive_int(count, "count")
     probabilities = np.asarray(probabilities)
-    y_true = np.asarray(y_true).astype(int)
+    y_true = _validate.int_labels(y_true, "y_true")
     if probabilities.ndim != 2 or len(probabilities) != len(y_true):
         raise ValueError(
             f"probabilities should be (N, classes) with N = len(y_true) = {len(y_true)}, "

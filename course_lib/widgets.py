@@ -43,8 +43,11 @@ def preset(name: str, size: int = 3) -> np.ndarray:
     """A kernel from ``KERNEL_PRESETS`` as an array, centred in a ``size``×``size`` grid of zeros."""
     if name not in KERNEL_PRESETS:
         raise ValueError(f"preset should be one of {sorted(KERNEL_PRESETS)}, got {name!r}")
-    if not isinstance(size, int) or size < 3 or size % 2 == 0:
+    if not _validate.is_int(size):   # np.int64 from a slider or an array is welcome
+        raise TypeError(f"size should be an odd int >= 3, got {_validate.shown(size)}")
+    if size < 3 or size % 2 == 0:
         raise ValueError(f"size should be an odd int >= 3, got {size!r}")
+    size = int(size)
     kernel = np.zeros((size, size))
     start = (size - 3) // 2
     kernel[start:start + 3, start:start + 3] = KERNEL_PRESETS[name]
@@ -320,7 +323,7 @@ class PoolingExplorer(_Explorer):
 
         self._message = w.HTML()
         controls = {
-            "size": w.IntSlider(value=self.size if isinstance(self.size, int) else 2, min=1, max=8,
+            "size": w.IntSlider(value=int(self.size) if _validate.is_int(self.size) else 2, min=1, max=8,
                                 description="size"),
             "stride": w.IntSlider(value=self.stride or 0, min=0, max=8, description="stride (0 = size)"),
             "kind": w.ToggleButtons(options=POOL_KINDS, value=self.kind),
@@ -363,11 +366,9 @@ class LatentExplorer(_Explorer):
     def __init__(self, generator: keras.Model, count: int = 4, limit: float = 3.0, seed: int = 0, label=None):
         if not isinstance(generator, keras.Model):
             raise TypeError(f"generator should be a keras.Model, got {type(generator).__name__}")
-        if not limit > 0:
-            raise ValueError(f"limit should be a positive number (the sliders' range), got {limit!r}")
+        self.limit = _validate.number(limit, "limit (the sliders' range)", low=0, include_low=False)
         self.generator = generator
         self.count = _validate.positive_int(count, "count")
-        self.limit = float(limit)
         self.directions = gan.latent_directions(int(generator.inputs[0].shape[-1]), self.count)
         self.seed, self.amounts, self.label = seed, np.zeros(self.count), label
         self.z, self.image = explore_latent(generator, seed, self.amounts, self.directions, label)
@@ -451,10 +452,9 @@ class AttackExplorer(_Explorer):
 
         if not isinstance(model, keras.Model):
             raise TypeError(f"model should be a keras.Model, got {type(model).__name__}")
-        if not limit > 0:
-            raise ValueError(f"limit should be a positive number (the slider's range), got {limit!r}")
+        self.limit = _validate.number(limit, "limit (the slider's range)", low=0, include_low=False)
         self._attack = adversarial.fgsm
-        self.model, self.limit = model, float(limit)
+        self.model = model
         self.images = np.asarray(images, dtype=np.float32)
         self.labels = np.asarray(labels)
         self._widget = None

@@ -112,22 +112,29 @@ def test_bad_arguments_are_refused(victim):
     model, images, labels, _ = victim
     x, y = images[:4], labels[:4]
     fgsm, pgd, under_attack = adversarial.fgsm, adversarial.pgd, adversarial.accuracy_under_attack
+    V, T = ValueError, TypeError   # a wrong value, a wrong kind
     cases = [
-        (lambda: fgsm(model, x[..., 0], y, 0.1), r"images should be a float array shaped \(N, H, W, C\)"),
-        (lambda: fgsm(model, x * 255, y, 0.1), r"images should lie in \[0, 1\], got values in"),
-        (lambda: fgsm(model, x, y[:3], 0.1), r"labels should have one entry per image \(4\), got 3"),
-        (lambda: fgsm(model, x, y.astype(float), 0.1), "labels should be 4 ints"),
-        (lambda: fgsm(model, x, [0, 1, 2, 10], 0.1), r"labels should lie in \[0, 10\)"),
-        (lambda: fgsm(model, x, y, -0.1), "epsilon should be >= 0, got -0.1"),
-        (lambda: fgsm(model, x, y, "0.1"), "epsilon should be a finite number, got '0.1'"),
-        (lambda: fgsm(model, x, y, float("nan")), "epsilon should be a finite number, got nan"),
-        (lambda: pgd(model, x, y, 0.1, step_size=0, steps=3), "step_size should be > 0, got 0"),
-        (lambda: pgd(model, x, y, 0.1, step_size=0.01, steps=0), "steps should be a positive int"),
-        (lambda: pgd(model, x, y, -1, step_size=0.01, steps=3), "epsilon should be >= 0"),
-        (lambda: under_attack(model, x, y, "deepfool", [0.1]), "attack should be one of"),
-        (lambda: under_attack(model, x, y, "fgsm", []), "epsilons should be a sequence"),
-        (lambda: under_attack(model, x, y, "fgsm", 0.1), "epsilons should be a sequence"),
+        (lambda: fgsm(model, x[..., 0], y, 0.1), V, r"images should be a float array shaped \(N, H, W, C\)"),
+        (lambda: fgsm(model, x * 255, y, 0.1), V, r"images should lie in \[0, 1\], got values in"),
+        (lambda: fgsm(model, x, y[:3], 0.1), V, r"labels should have one entry per image \(4\), got 3"),
+        (lambda: fgsm(model, x, y.astype(float), 0.1), T, "labels should be 4 ints .*dtype float64"),
+        (lambda: fgsm(model, x, [0, 1, 2, 10], 0.1), V, r"labels should lie in \[0, 10\)"),
+        (lambda: fgsm(model, x, y, -0.1), V, "epsilon should be a number >= 0, got -0.1"),
+        (lambda: fgsm(model, x, y, "0.1"), T, r"epsilon should be a number >= 0, got '0.1' \(a str\)"),
+        (lambda: fgsm(model, x, y, True), T, "epsilon should be a number >= 0, got True"),
+        (lambda: fgsm(model, x, y, float("nan")), V, "epsilon should be a finite number, got nan"),
+        (lambda: pgd(model, x, y, 0.1, step_size=0, steps=3), V,
+         "step_size should be a positive number, got 0"),
+        (lambda: pgd(model, x, y, 0.1, step_size=0.01, steps=0), V, "steps should be a positive int"),
+        (lambda: pgd(model, x, y, -1, step_size=0.01, steps=3), V, "epsilon should be a number >= 0"),
+        (lambda: under_attack(model, x, y, "deepfool", [0.1]), V, "attack should be one of"),
+        (lambda: under_attack(model, x, y, 3, [0.1]), T, "attack should be one of .* or a function"),
+        (lambda: under_attack(model, x, y, "fgsm", []), V, "epsilons should be a sequence"),
+        (lambda: under_attack(model, x, y, "fgsm", 0.1), T, "epsilons should be a sequence"),
+        (lambda: under_attack(model, x, y, "fgsm", [0.1, -0.2]), V,
+         r"epsilons\[1\] should be a number >= 0, got -0.2"),
     ]
-    for call, message in cases:
-        with pytest.raises(ValueError, match=message):
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
             call()
+    assert fgsm(model, x, y, np.float32(0)).shape == x.shape, "a NumPy number is a number"

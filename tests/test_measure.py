@@ -44,6 +44,28 @@ def test_images_per_second_counts_images_after_the_warmup(monkeypatch):
         measure.images_per_second(iter([(np.zeros(3), np.zeros(3))]), warmup_batches=1)
 
 
+@pytest.mark.parametrize("call, error, message", [
+    # interval=0 used to start a thread that read the memory without pausing
+    (lambda: measure.PeakMemory(interval=0), ValueError,
+     r"interval \(seconds between readings\) should be a number >= 0.001, got 0"),
+    (lambda: measure.PeakMemory(interval="fast"), TypeError,
+     "interval .* should be a number >= 0.001, got 'fast'"),
+    (lambda: measure.images_per_second([], warmup_batches=-1), ValueError,
+     "warmup_batches should be an int >= 0, got -1"),
+    (lambda: measure.images_per_second([], max_batches=0), ValueError,
+     r"max_batches \(or None for all\) should be a positive int"),
+    (lambda: measure.images_per_second([], max_batches=2.0), TypeError,
+     "max_batches .* should be a positive int"),
+])
+def test_bad_settings_say_what_was_expected(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_numpy_interval_is_a_number():
+    assert measure.PeakMemory(interval=np.float64(0.01)).interval == 0.01
+
+
 def test_images_per_second_on_the_real_clock_never_exceeds_the_true_rate():
     def slow_batches():
         for _ in range(6):

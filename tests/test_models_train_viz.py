@@ -41,8 +41,10 @@ def test_improved_cnn_shapes_and_validation():
         models.build_improved_cnn((28, 28))
     with pytest.raises(ValueError, match="filters should be 3 positive ints"):
         models.build_improved_cnn(filters=(16, 32))
-    with pytest.raises(ValueError, match="dropout should be in"):
+    with pytest.raises(ValueError, match=r"dropout should be a number in \[0.0, 1.0\), got 1.5"):
         models.build_improved_cnn(dropout=1.5)
+    with pytest.raises(TypeError, match=r"input_shape should be \(height, width, channels\).*got \(28.0, 28"):
+        models.build_improved_cnn((28.0, 28, 1))
 
 
 def test_one_cycle_schedule_warms_up_then_decays():
@@ -147,6 +149,11 @@ def test_show_images_titles_and_errors():
         viz.show_images(images, labels=[1, 2])
     with pytest.raises(ValueError, match="images should be a batch"):
         viz.show_images(np.zeros((28, 28)))
+    assert len(viz.show_images(images, ncols=np.int64(2)).axes) == 4, "a NumPy int is an int (2 rows of 2)"
+    with pytest.raises(TypeError, match=r"ncols should be a positive int, got 2.0"):
+        viz.show_images(images, ncols=2.0)
+    with pytest.raises(ValueError, match=r"ncols should be a positive int, got 0"):
+        viz.show_images(images, ncols=0)
 
 
 def test_confusion_matrix_and_worst_mistakes():
@@ -156,6 +163,7 @@ def test_confusion_matrix_and_worst_mistakes():
     assert viz.worst_mistakes(probabilities, [0, 0, 1, 0]).tolist() == [1, 3, 2]
     with pytest.raises(ValueError, match="same length"):
         viz.confusion_matrix([0, 1], [0])
+    assert viz.confusion_matrix(np.array([0, 2], np.uint8), np.array([2, 2], np.int32)).shape == (3, 3)
     figure = viz.plot_confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], class_names=["a", "b", "c"],
                                        title="mistakes")
     (axis,) = figure.axes
@@ -165,6 +173,37 @@ def test_confusion_matrix_and_worst_mistakes():
     assert np.allclose(drawn.get_array(), np.log1p(matrix))  # rows are true classes, columns predictions
     assert sorted((text.get_position(), text.get_text()) for text in axis.texts) == [
         ((0, 0), "1"), ((1, 1), "1"), ((2, 1), "1"), ((2, 2), "1")]  # (column, row): only non-zero counts
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # float labels were truncated (1.7 counted as class 1) without a word
+    (lambda: viz.confusion_matrix([0.5, 1.7], [0, 1]), TypeError,
+     "y_true should hold int class labels, got dtype float64"),
+    (lambda: viz.confusion_matrix([0, 1], ["0", "1"]), TypeError, "y_pred should hold int class labels"),
+    (lambda: viz.confusion_matrix([0, 1], [0, 1], num_classes=0), ValueError,
+     "num_classes should be a positive int, got 0"),
+    (lambda: viz.confusion_matrix([0, 1], [0, 1], num_classes=2.0), TypeError,
+     "num_classes should be a positive int"),
+    # without num_classes a -1 used to read "should lie in 0..0 (num_classes=1)"
+    (lambda: viz.confusion_matrix([0, -1], [0, 1]), ValueError, "class indices >= 0, got -1 in y_true"),
+    (lambda: viz.confusion_matrix([0, 1], [0, 3], num_classes=3), ValueError,
+     r"should lie in 0..2 \(num_classes=3\), got 3 in y_pred"),
+    # count=-1 used to return every mistake but the last
+    (lambda: viz.worst_mistakes(np.eye(2), [1, 0], count=-1), ValueError,
+     "count should be a positive int, got -1"),
+    (lambda: viz.worst_mistakes(np.eye(2), [1, 0], count="3"), TypeError,
+     "count should be a positive int, got '3'"),
+    (lambda: viz.worst_mistakes(np.eye(2), [0.5, 0], count=1), TypeError,
+     "y_true should hold int class labels"),
+])
+def test_confusion_matrix_and_worst_mistakes_refuse_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_worst_mistakes_takes_a_numpy_count():
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    assert viz.worst_mistakes(probabilities, [0, 0, 1, 0], count=np.int64(2)).tolist() == [1, 3]
 
 
 def test_feature_maps_of_sequential_and_functional_models():
@@ -254,3 +293,18 @@ def test_time_budget_says_whether_it_cut_training_short():
     whole = fit_with(train.TimeBudget(seconds=600))
     assert not whole.stopped_early and whole.epochs_run == 4
     assert whole.summary().startswith("Training ran 4 epochs of the 4 planned")
+
+
+@pytest.mark.parametrize("seconds, error, message", [
+    ("10", TypeError, r"seconds should be a positive number, got '10' \(a str\)"),   # was a raw '>' TypeError
+    (0, ValueError, "seconds should be a positive number, got 0"),
+    (-5, ValueError, "seconds should be a positive number, got -5"),
+    (float("inf"), ValueError, "seconds should be a finite number, got inf"),
+])
+def test_time_budget_refuses_what_is_not_a_positive_number(seconds, error, message):
+    with pytest.raises(error, match=message):
+        train.TimeBudget(seconds)
+
+
+def test_time_budget_takes_numpy_numbers():
+    assert train.TimeBudget(np.float32(2.5)).seconds == 2.5 and train.TimeBudget(np.int64(3)).seconds == 3.0

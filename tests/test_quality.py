@@ -31,8 +31,10 @@ def test_sample_quality_counts_confident_reads_and_class_shares(probabilities):
     assert result["min_class_share"] == 0.0           # six digits never drawn
     strict = quality.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28)), threshold=0.92)
     assert strict["confident_share"] == 0.25
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises(ValueError, match=r"threshold should be a number in \(0, 1\), got 1.0"):
         quality.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28)), threshold=1.0)
+    with pytest.raises(TypeError, match=r"threshold should be a number in \(0, 1\), got '0.9' \(a str\)"):
+        quality.sample_quality(Fixed(probabilities), np.zeros((4, 28, 28)), threshold="0.9")
 
 
 @pytest.mark.once

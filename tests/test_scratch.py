@@ -257,3 +257,20 @@ def test_non_numeric_input_is_a_type_error():
         scratch.conv2d("an image", np.ones((3, 3)))
     with pytest.raises(TypeError, match="stride should be"):
         scratch.conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=1.5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda stride: scratch.correlate2d(np.ones((5, 5)), np.ones((3, 3)), stride=stride),
+    lambda stride: scratch.output_size(5, 3, stride),
+    lambda stride: scratch.max_pool2d(np.ones((4, 4)), 2, stride),
+], ids=["correlate2d", "output_size", "max_pool2d"])
+def test_one_rule_for_a_bad_stride_everywhere(call):
+    """A wrong kind is a TypeError and a wrong value a ValueError, whichever function checks the stride
+    (correlate2d's pair check and output_size's int check used to disagree on 1.5)."""
+    for wrong_kind in (1.5, "2", True):
+        with pytest.raises(TypeError, match="stride should be a positive int"):
+            call(wrong_kind)
+    for wrong_value in (0, -1):
+        with pytest.raises(ValueError, match="stride should be a positive int"):
+            call(wrong_value)
+    assert np.asarray(call(np.int64(1))).size > 0, "a NumPy int is an int"

@@ -128,6 +128,9 @@ def test_clear_errors(tmp_path):
         shards.write_shards(np.zeros((3, 28, 28), np.uint8), np.zeros(4), tmp_path)
     with pytest.raises(ValueError, match="encoding"):
         shards.ShardWriter(tmp_path, encoding="jpeg")
+    # encode_example on its own used to write raw bytes for any unknown encoding
+    with pytest.raises(ValueError, match=r"encoding should be one of \('raw', 'png'\), got 'jpeg'"):
+        shards.encode_example(np.zeros((28, 28), np.uint8), 3, encoding="jpeg")
     with pytest.raises(FileNotFoundError, match="manifest.json"):
         shards.streaming_dataset(tmp_path / "nothing")
     shards.write_shards(np.zeros((3, 28, 28), np.uint8), np.zeros(3), tmp_path / "ok", 2)

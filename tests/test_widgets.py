@@ -26,6 +26,12 @@ def test_presets_are_centred_and_named():
         widgets.preset("nope")
     with pytest.raises(ValueError, match="odd int"):
         widgets.preset("identity", 4)
+    # a NumPy int (from a slider or an array) is an int, as everywhere in course_lib
+    assert np.array_equal(widgets.preset("sharpen", np.int64(5)), five)
+    with pytest.raises(TypeError, match=r"size should be an odd int >= 3, got 5.0"):
+        widgets.preset("identity", 5.0)
+    with pytest.raises(TypeError, match=r"size should be an odd int >= 3, got True"):
+        widgets.preset("identity", True)
 
 
 @pytest.mark.once
@@ -197,8 +203,10 @@ def test_latent_explorer_update_from_code_and_from_its_sliders(generator):
     with pytest.raises(ValueError, match="one number per direction"):
         explorer.update(amounts=[1.0])
     assert explorer.seed == 4 and explorer.amounts.tolist() == [1.5, -2.0]   # unchanged by the error
-    with pytest.raises(ValueError, match="limit"):
+    with pytest.raises(ValueError, match=r"limit \(the sliders' range\) should be a positive number, got 0"):
         widgets.LatentExplorer(generator, limit=0)
+    with pytest.raises(TypeError, match=r"limit \(the sliders' range\) should be a positive number, got '3'"):
+        widgets.LatentExplorer(generator, limit="3")
 
 
 def test_latent_explorer_on_a_conditional_generator():
@@ -241,5 +249,7 @@ def test_attack_explorer_update_from_code_and_from_its_slider():
     with pytest.raises(ValueError, match="epsilon"):
         explorer.update(-0.1)
     assert explorer.epsilon == 0.0, "a refused ε leaves the explorer as it was"
-    with pytest.raises(ValueError, match="limit"):
+    with pytest.raises(ValueError, match=r"limit \(the slider's range\) should be a positive number, got 0"):
         widgets.AttackExplorer(model, images, labels, limit=0)
+    with pytest.raises(ValueError, match="should be a finite number, got inf"):
+        widgets.AttackExplorer(model, images, labels, limit=float("inf"))
