@@ -7,6 +7,11 @@
 3. Keras's own cache or download (``keras.datasets.mnist.load_data()``, hash-checked);
 4. the bundled sample ``course_lib/samples/mnist_sample.npz`` (5,000 real digits), announced in one sentence.
 
+``load_fashion_mnist()`` walks the same chain, with the files of Debian's package ``dataset-fashion-mnist``
+between steps 2 and 3. One table, ``DATASETS``, holds what differs between the two (file names, Keras
+loader, Debian folder, class names, what the learner is told); one chain, one fetch and one description
+serve both.
+
 A file that exists but is damaged stops the chain with an error naming the file: silently
 falling back would hide a broken classroom set-up behind lower accuracy.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import socket
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,8 +31,22 @@ import numpy as np
 
 MNIST_FILE = "mnist.npz"
 SAMPLE_FILE = "mnist_sample.npz"
+FASHION_FILE = "fashion_mnist.npz"
+FASHION_SAMPLE_FILE = "fashion_mnist_sample.npz"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 DOWNLOAD_TIMEOUT_S = 20  # a classroom with no network should not wait minutes for a download
+#: Where ``apt-get install dataset-fashion-mnist`` puts the original Zalando files.
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: The four original files, in the IDX format of the MNIST web page (gzip-compressed).
+FASHION_IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+#: The ten Fashion-MNIST classes, in label order 0..9.
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 class DatasetError(RuntimeError):
@@ -62,6 +82,49 @@ class DataSource:
         return self.description
 
 
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset the course loads offline first: where each copy lives and what a learner is told.
+
+    ``keras_cache`` is the path under ``$KERAS_HOME/datasets`` that Keras's loader fills: a file, or a
+    folder holding ``keras_files``. ``debian_dir`` returns the folder of Debian's package (looked up at
+    load time, so a test or a site can point it elsewhere); None where Debian packages no copy. The
+    bundled sample's sentence reads "... test {items} ..., so accuracies will be {shortfall} below the
+    full dataset's; {remedy}".
+    """
+
+    key: str                      # "mnist": _last_source's key, as in load_mnist / mnist_source
+    name: str                     # "MNIST", as the messages say it
+    file_name: str                # the full copy in $COURSE_DATA_DIR or data/
+    sample_file: str              # the bundled sample in config.SAMPLE_DIR
+    keras_module: str             # keras.datasets.<keras_module>.load_data()
+    keras_cache: str
+    keras_files: tuple[str, ...]
+    class_names: tuple[str, ...]
+    items: str
+    shortfall: str
+    remedy: str
+    debian_dir: Callable[[], Path] | None = None
+    debian_package: str = ""
+
+
+DATASETS = {
+    "mnist": DatasetSpec(
+        key="mnist", name="MNIST", file_name=MNIST_FILE, sample_file=SAMPLE_FILE,
+        keras_module="mnist", keras_cache=MNIST_FILE, keras_files=(),
+        class_names=tuple(str(digit) for digit in range(10)),
+        items="digits", shortfall="a few points",
+        remedy="data/README.md says how to put the full MNIST in place"),
+    "fashion_mnist": DatasetSpec(
+        key="fashion_mnist", name="Fashion-MNIST", file_name=FASHION_FILE, sample_file=FASHION_SAMPLE_FILE,
+        keras_module="fashion_mnist", keras_cache="fashion-mnist",
+        keras_files=tuple(FASHION_IDX_FILES.values()),
+        class_names=FASHION_CLASSES,
+        items="images", shortfall="several points",
+        remedy="`apt-get install dataset-fashion-mnist` or data/README.md puts the full set in place",
+        debian_dir=lambda: Path(DEBIAN_FASHION_DIR), debian_package="dataset-fashion-mnist"),
+}
+
 _last_source: dict[str, DataSource] = {}
 
 
@@ -69,6 +132,15 @@ def mnist_source() -> DataSource | None:
     """The source the last ``load_mnist()`` call used (None before the first call)."""
     return _last_source.get("mnist")
 
+
+def fashion_mnist_source() -> DataSource | None:
+    """The source the last ``load_fashion_mnist()`` call used (None before the first call)."""
+    return _last_source.get("fashion_mnist")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the two file formats: Keras's .npz layout and the original IDX files.
+# ---------------------------------------------------------------------------------------------
 
 def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None, dataset: str = "MNIST"):
     """Read and validate a 28×28, ten-class dataset file in Keras's MNIST layout.
@@ -127,20 +199,156 @@ def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None, dat
     )
 
 
-def _keras_mnist():
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read one IDX file (``.gz`` or plain), the format of the original MNIST-style files.
+
+    The header is two zero bytes, a type byte (0x08 = unsigned bytes), the number of dimensions,
+    then each dimension as a big-endian 32-bit int; the values follow. Used by
+    ``load_fashion_mnist`` for the files Debian installs (chapter 08a).
+    """
+    import gzip
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path} does not exist (expected an IDX file there)")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as stream:
+            raw = stream.read()
+    except (OSError, EOFError) as error:
+        raise DatasetError(f"{path} is damaged or truncated ({type(error).__name__}: {error})") from error
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or not 1 <= raw[3] <= 3:
+        raise DatasetError(f"{path} is not an IDX file of unsigned bytes (its header is {raw[:4]!r})")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise DatasetError(f"{path} should hold {expected} bytes for shape {shape}, it holds {len(raw)}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _read_idx_folder(spec: DatasetSpec, folder: Path):
+    """The four original IDX files of ``spec`` in ``folder`` (Debian's layout), checked to be the full set."""
+    arrays = {key: read_idx(folder / name) for key, name in FASHION_IDX_FILES.items()}
+    for split, count in (("train", 60000), ("test", 10000)):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if (images.shape != (count, 28, 28) or labels.shape != (count,)
+                or labels.max() >= len(spec.class_names)):
+            raise DatasetError(
+                f"the {spec.name} files in {folder} are not the original ones: x_{split} has shape "
+                f"{images.shape} and y_{split} {labels.shape}, expected ({count}, 28, 28) and ({count},)"
+            )
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The chain, one for every dataset in DATASETS.
+# ---------------------------------------------------------------------------------------------
+
+def _keras_load(spec: DatasetSpec):
     """Keras's cache, or a hash-checked download, with a short network timeout."""
     import keras
 
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
-        return keras.datasets.mnist.load_data()
+        return getattr(keras.datasets, spec.keras_module).load_data()
     finally:
         socket.setdefaulttimeout(previous)
 
 
-def _keras_cache_path() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / MNIST_FILE
+def _keras_cache(spec: DatasetSpec) -> tuple[Path, list[Path]]:
+    """(what Keras caches, the files that must all be there for the cache to count) for ``spec``."""
+    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / spec.keras_cache
+    return cache, [cache / name for name in spec.keras_files] or [cache]
+
+
+def _debian_files(spec: DatasetSpec) -> list[Path]:
+    """The IDX files Debian's package installs for ``spec`` (none where Debian packages no copy)."""
+    if spec.debian_dir is None:
+        return []
+    return [spec.debian_dir() / name for name in FASHION_IDX_FILES.values()]
+
+
+def _debian_copy(spec: DatasetSpec):
+    """(folder, data) from Debian's files when all of them are installed, else None."""
+    files = _debian_files(spec)
+    if not files or not all(path.is_file() for path in files):
+        return None
+    return files[0].parent, _read_idx_folder(spec, files[0].parent)
+
+
+def _full_copy_in_course_folders(spec: DatasetSpec):
+    """(source, data) from ``$COURSE_DATA_DIR/file_name`` or else ``data/file_name``; None if neither exists.
+
+    A file that exists but is damaged raises ``DatasetError``: falling back silently would hide a
+    broken set-up behind lower accuracy.
+    """
+    candidates = []
+    env_dir = config.data_dir_from_env()
+    if env_dir is not None:
+        candidates.append(("env", env_dir / spec.file_name, "$COURSE_DATA_DIR"))
+    candidates.append(("course", config.DATA_DIR / spec.file_name, "the course's data/ folder"))
+    for kind, path, where in candidates:
+        if path.is_file():
+            data = read_mnist_npz(path, expect_full=True, dataset=spec.name)
+            return DataSource(kind, str(path), True, f"full {spec.name} from {where} ({path})",
+                              f"the full {spec.name} in {where}"), data
+    return None
+
+
+def _bundled_sample(spec: DatasetSpec, reason: str):
+    """(source, data) for a bundled sample, with the one sentence that tells the learner what it means."""
+    sample = config.SAMPLE_DIR / spec.sample_file
+    data = read_mnist_npz(sample, dataset=spec.name)
+    (x_train, _), (x_test, _) = data
+    debian = [f"Debian's {spec.debian_dir()}"] if spec.debian_dir else []
+    places = ["$COURSE_DATA_DIR", "data/", *debian, "the Keras cache"]
+    looked_in = f"{', '.join(places[:-1])} or {places[-1]}"
+    source = DataSource(
+        "sample", str(sample), False,
+        f"the bundled {spec.name} sample ({len(x_train):,} training and {len(x_test):,} test {spec.items} "
+        f"from {sample}), because the full set is not in {looked_in} and {reason}, so accuracies will be "
+        f"{spec.shortfall} below the full dataset's; {spec.remedy}",
+        f"the bundled {spec.name} sample",
+    )
+    return source, data
+
+
+def _load(spec: DatasetSpec, verbose: bool, allow_download: bool | None):
+    """The offline-first chain: course folders, Debian's files, Keras, the bundled sample."""
+    if allow_download is None:
+        allow_download = not config.is_offline()
+    found = _full_copy_in_course_folders(spec)
+    if found is None:
+        found = _from_debian_or_keras(spec, allow_download)
+    source, data = found
+    _last_source[spec.key] = source
+    if verbose:
+        print(f"{spec.name} source: {source.description}.")
+    return data
+
+
+def _from_debian_or_keras(spec: DatasetSpec, allow_download: bool):
+    """(source, data) from Debian's files, else Keras's cache or download, else the bundled sample."""
+    debian = _debian_copy(spec)
+    if debian is not None:
+        folder, data = debian
+        return (DataSource("debian", str(folder), True,
+                           f"full {spec.name} from Debian's {spec.debian_package} ({folder})",
+                           f"the full {spec.name} from Debian's package"), data)
+    cache, cache_files = _keras_cache(spec)
+    if allow_download or all(path.is_file() for path in cache_files):
+        try:
+            data = _keras_load(spec)
+            return (DataSource("keras", str(cache), True, f"full {spec.name} from the Keras cache ({cache})",
+                               f"the full {spec.name} from the Keras cache"), data)
+        except Exception as error:  # no network, proxy, bad hash, partial file: all mean "use the sample"
+            reason = f"Keras could not load it ({type(error).__name__})"
+    else:
+        reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
+    return _bundled_sample(spec, reason)
 
 
 def load_mnist(verbose: bool = True, allow_download: bool | None = None):
@@ -150,71 +358,76 @@ def load_mnist(verbose: bool = True, allow_download: bool | None = None):
     labels. ``mnist_source()`` tells afterwards which source was used. ``allow_download=False``
     (or ``COURSE_OFFLINE=1``) skips the Keras download. Explained in chapter 00, used from chapter 05.
     """
-    if allow_download is None:
-        allow_download = not config.is_offline()
-    found = _full_copy_in_course_folders(MNIST_FILE, "MNIST")
-    if found:
-        return _remember("mnist", *found, verbose)
-
-    cache = _keras_cache_path()
-    if allow_download or cache.is_file():
-        try:
-            data = _keras_mnist()
-            return _remember("mnist", DataSource("keras", str(cache), True,
-                                                 f"full MNIST from the Keras cache ({cache})",
-                                                 "the full MNIST from the Keras cache"),
-                             data, verbose)
-        except Exception as error:  # no network, proxy, bad hash: all mean "use the sample"
-            reason = f"Keras could not load it ({type(error).__name__})"
-    else:
-        reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
-    return _remember("mnist", *_bundled_sample(
-        SAMPLE_FILE, "MNIST", "digits", "$COURSE_DATA_DIR, data/ or the Keras cache", reason, "a few points",
-        "data/README.md says how to put the full MNIST in place"), verbose)
+    return _load(DATASETS["mnist"], verbose, allow_download)
 
 
-def _full_copy_in_course_folders(file_name: str, dataset: str):
-    """(source, data) from ``$COURSE_DATA_DIR/file_name`` or else ``data/file_name``; None if neither exists.
+def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None):
+    """Load Fashion-MNIST (Zalando's 70,000 clothing images, MIT licence), offline first.
 
-    A file that exists but is damaged raises ``DatasetError``: falling back silently would hide a
-    broken set-up behind lower accuracy.
+    Same layout as ``load_mnist()``: ``((x_train, y_train), (x_test, y_test))``, uint8 images
+    (N, 28, 28) and labels 0..9 named by ``FASHION_CLASSES``. Looks, in order, at
+    ``$COURSE_DATA_DIR/fashion_mnist.npz``, ``data/fashion_mnist.npz``, the files of Debian's
+    package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), Keras's cache or
+    download, and finally the bundled sample ``course_lib/samples/fashion_mnist_sample.npz`` (announced).
+    ``fashion_mnist_source()`` tells which one was used. Chapter 08a uses it.
     """
-    candidates = []
+    return _load(DATASETS["fashion_mnist"], verbose, allow_download)
+
+
+def _fetch(spec: DatasetSpec, destination) -> Path:
+    """Save the full set as ``destination/file_name`` (from Debian's files, else Keras); read it back."""
+    destination = Path(destination) if destination else config.DATA_DIR
+    destination.mkdir(parents=True, exist_ok=True)
+    debian = _debian_copy(spec)
+    (x_train, y_train), (x_test, y_test) = debian[1] if debian is not None else _keras_load(spec)
+    target = destination / spec.file_name
+    np.savez_compressed(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    read_mnist_npz(target, expect_full=True, dataset=spec.name)  # prove the written file reads back
+    return target
+
+
+def fetch_mnist(destination: str | os.PathLike | None = None) -> Path:
+    """Download MNIST once (through Keras, hash-checked) and save it as ``destination/mnist.npz``.
+
+    A teacher runs this before class (``python -m course_lib fetch``) and copies the folder to
+    every laptop, or points ``COURSE_DATA_DIR`` at a shared copy.
+    """
+    return _fetch(DATASETS["mnist"], destination)
+
+
+def fetch_fashion_mnist(destination: str | os.PathLike | None = None) -> Path:
+    """Save the full Fashion-MNIST as ``destination/fashion_mnist.npz`` (default: data/).
+
+    Reads the Debian files when they are installed, otherwise downloads through Keras; a teacher
+    runs it once before class, like ``fetch_mnist``. Chapter 08a mentions it.
+    """
+    return _fetch(DATASETS["fashion_mnist"], destination)
+
+
+def describe_sources() -> dict[str, str]:
+    """Which copy of each dataset a chapter would load, found by looking only (no reading, no download).
+
+    ``python -m course_lib info`` prints it. A file found here is still validated when a chapter
+    loads it; where no full copy is on disk, the loader tries Keras's download (when allowed) and
+    otherwise uses the bundled sample.
+    """
+    fallback = ("no full copy on disk: the bundled sample" if config.is_offline() else
+                "no full copy on disk: a Keras download will be tried, else the bundled sample")
     env_dir = config.data_dir_from_env()
-    if env_dir is not None:
-        candidates.append(("env", env_dir / file_name, "$COURSE_DATA_DIR"))
-    candidates.append(("course", config.DATA_DIR / file_name, "the course's data/ folder"))
-    for kind, path, where in candidates:
-        if path.is_file():
-            data = read_mnist_npz(path, expect_full=True, dataset=dataset)
-            return DataSource(kind, str(path), True, f"full {dataset} from {where} ({path})",
-                              f"the full {dataset} in {where}"), data
-    return None
+    described = {}
+    for spec in DATASETS.values():
+        places = [("$COURSE_DATA_DIR", env_dir / spec.file_name)] if env_dir is not None else []
+        places.append(("the course's data/ folder", config.DATA_DIR / spec.file_name))
+        places += [(f"Debian's {spec.debian_package}", path) for path in _debian_files(spec)[:1]]
+        places.append(("Keras's cache", _keras_cache(spec)[1][0]))
+        found = next((f"full copy in {where} ({path})" for where, path in places if path.exists()), None)
+        described[spec.name] = found or fallback
+    return described
 
 
-def _bundled_sample(file_name: str, dataset: str, items: str, looked_in: str, reason: str, shortfall: str,
-                    remedy: str):
-    """(source, data) for a bundled sample, with the one sentence that tells the learner what it means."""
-    sample = config.SAMPLE_DIR / file_name
-    data = read_mnist_npz(sample, dataset=dataset)
-    (x_train, _), (x_test, _) = data
-    source = DataSource(
-        "sample", str(sample), False,
-        f"the bundled {dataset} sample ({len(x_train):,} training and {len(x_test):,} test {items} from "
-        f"{sample}), because the full set is not in {looked_in} and {reason}, so accuracies will be "
-        f"{shortfall} below the full dataset's; {remedy}",
-        f"the bundled {dataset} sample",
-    )
-    return source, data
-
-
-def _remember(key: str, source: DataSource, data, verbose: bool):
-    _last_source[key] = source
-    if verbose:
-        label = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}[key]
-        print(f"{label} source: {source.description}.")
-    return data
-
+# ---------------------------------------------------------------------------------------------
+# Preparing what was loaded.
+# ---------------------------------------------------------------------------------------------
 
 def prepare_images(images, dtype="float32"):
     """Scale uint8 images (N, 28, 28) to [0, 1] and add the channel axis: (N, 28, 28, 1).
@@ -246,9 +459,11 @@ def subset(x, y, n: int | None, seed: int = 0):
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y should have the same length, got {len(x)} and {len(y)}")
-    if n is None or n >= len(x):
+    if n is None:
         return x, y
-    n = _validate.positive_int(n, "n (or None for all)")
+    n = _validate.positive_int(n, "n (or None for all)")   # before comparing: n="5" gets a clear message
+    if n >= len(x):
+        return x, y
     rng = np.random.default_rng(seed)
     # Rank every example within its class in a random order, then take the lowest ranks:
     # each class contributes in turn, so the subset stays balanced.
@@ -258,194 +473,6 @@ def subset(x, y, n: int | None, seed: int = 0):
         ranks[rng.permutation(members)] = np.arange(len(members))
     chosen = np.sort(np.lexsort((rng.random(len(y)), ranks))[:n])
     return x[chosen], y[chosen]
-
-
-def fetch_mnist(destination: str | os.PathLike | None = None) -> Path:
-    """Download MNIST once (through Keras, hash-checked) and save it as ``destination/mnist.npz``.
-
-    A teacher runs this before class (``python -m course_lib fetch``) and copies the folder to
-    every laptop, or points ``COURSE_DATA_DIR`` at a shared copy.
-    """
-    destination = Path(destination) if destination else config.DATA_DIR
-    destination.mkdir(parents=True, exist_ok=True)
-    (x_train, y_train), (x_test, y_test) = _keras_mnist()
-    target = destination / MNIST_FILE
-    np.savez_compressed(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    read_mnist_npz(target, expect_full=True)  # prove the written file reads back
-    return target
-
-
-# ---------------------------------------------------------------------------------------------
-# Fashion-MNIST (chapter 08a): the same offline-first chain, plus the files Debian installs.
-# ---------------------------------------------------------------------------------------------
-
-FASHION_FILE = "fashion_mnist.npz"
-FASHION_SAMPLE_FILE = "fashion_mnist_sample.npz"
-#: Where ``apt-get install dataset-fashion-mnist`` puts the original Zalando files.
-DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-#: The four original files, in the IDX format of the MNIST web page (gzip-compressed).
-FASHION_IDX_FILES = {
-    "x_train": "train-images-idx3-ubyte.gz",
-    "y_train": "train-labels-idx1-ubyte.gz",
-    "x_test": "t10k-images-idx3-ubyte.gz",
-    "y_test": "t10k-labels-idx1-ubyte.gz",
-}
-#: The ten Fashion-MNIST classes, in label order 0..9.
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-
-
-def fashion_mnist_source() -> DataSource | None:
-    """The source the last ``load_fashion_mnist()`` call used (None before the first call)."""
-    return _last_source.get("fashion_mnist")
-
-
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read one IDX file (``.gz`` or plain), the format of the original MNIST-style files.
-
-    The header is two zero bytes, a type byte (0x08 = unsigned bytes), the number of dimensions,
-    then each dimension as a big-endian 32-bit int; the values follow. Used by
-    ``load_fashion_mnist`` for the files Debian installs (chapter 08a).
-    """
-    import gzip
-
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path} does not exist (expected an IDX file there)")
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as stream:
-            raw = stream.read()
-    except (OSError, EOFError) as error:
-        raise DatasetError(f"{path} is damaged or truncated ({type(error).__name__}: {error})") from error
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or not 1 <= raw[3] <= 3:
-        raise DatasetError(f"{path} is not an IDX file of unsigned bytes (its header is {raw[:4]!r})")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
-    if len(raw) != expected:
-        raise DatasetError(f"{path} should hold {expected} bytes for shape {shape}, it holds {len(raw)}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def _read_fashion_idx_dir(folder: Path):
-    arrays = {key: read_idx(folder / name) for key, name in FASHION_IDX_FILES.items()}
-    for split, count in (("train", 60000), ("test", 10000)):
-        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if images.shape != (count, 28, 28) or labels.shape != (count,) or labels.max() > 9:
-            raise DatasetError(
-                f"the Fashion-MNIST files in {folder} are not the original ones: x_{split} has shape "
-                f"{images.shape} and y_{split} {labels.shape}, expected ({count}, 28, 28) and ({count},)"
-            )
-    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
-
-
-def _keras_fashion_dir() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "fashion-mnist"
-
-
-def _keras_fashion_mnist():
-    import keras
-
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-    try:
-        return keras.datasets.fashion_mnist.load_data()
-    finally:
-        socket.setdefaulttimeout(previous)
-
-
-def load_fashion_mnist(verbose: bool = True, allow_download: bool | None = None):
-    """Load Fashion-MNIST (Zalando's 70,000 clothing images, MIT licence), offline first.
-
-    Same layout as ``load_mnist()``: ``((x_train, y_train), (x_test, y_test))``, uint8 images
-    (N, 28, 28) and labels 0..9 named by ``FASHION_CLASSES``. Looks, in order, at
-    ``$COURSE_DATA_DIR/fashion_mnist.npz``, ``data/fashion_mnist.npz``, the files of Debian's
-    package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), Keras's cache or
-    download, and finally the bundled sample ``course_lib/samples/fashion_mnist_sample.npz`` (announced).
-    ``fashion_mnist_source()`` tells which one was used. Chapter 08a uses it.
-    """
-    if allow_download is None:
-        allow_download = not config.is_offline()
-    found = _full_copy_in_course_folders(FASHION_FILE, "Fashion-MNIST")
-    if found:
-        return _remember("fashion_mnist", *found, verbose)
-    debian = Path(DEBIAN_FASHION_DIR)
-    if all((debian / name).is_file() for name in FASHION_IDX_FILES.values()):
-        data = _read_fashion_idx_dir(debian)
-        return _remember("fashion_mnist", DataSource("debian", str(debian), True,
-                                                     "full Fashion-MNIST from Debian's dataset-fashion-mnist "
-                                                     f"({debian})",
-                                                     "the full Fashion-MNIST from Debian's package"),
-                         data, verbose)
-
-    cache = _keras_fashion_dir()
-    cached = all((cache / name).is_file() for name in FASHION_IDX_FILES.values())
-    if allow_download or cached:
-        try:
-            data = _keras_fashion_mnist()
-            return _remember("fashion_mnist",
-                             DataSource("keras", str(cache), True,
-                                        f"full Fashion-MNIST from the Keras cache ({cache})",
-                                        "the full Fashion-MNIST from the Keras cache"),
-                             data, verbose)
-        except Exception as error:  # no network, proxy, partial file: all mean "use the sample"
-            reason = f"Keras could not load it ({type(error).__name__})"
-    else:
-        reason = "downloads are switched off (allow_download=False or COURSE_OFFLINE=1)"
-    return _remember("fashion_mnist", *_bundled_sample(
-        FASHION_SAMPLE_FILE, "Fashion-MNIST", "images",
-        f"$COURSE_DATA_DIR, data/, Debian's {DEBIAN_FASHION_DIR} or the Keras cache", reason,
-        "several points",
-        "`apt-get install dataset-fashion-mnist` or data/README.md puts the full set in place"), verbose)
-
-
-def fetch_fashion_mnist(destination: str | os.PathLike | None = None) -> Path:
-    """Save the full Fashion-MNIST as ``destination/fashion_mnist.npz`` (default: data/).
-
-    Reads the Debian files when they are installed, otherwise downloads through Keras; a teacher
-    runs it once before class, like ``fetch_mnist``. Chapter 08a mentions it.
-    """
-    destination = Path(destination) if destination else config.DATA_DIR
-    destination.mkdir(parents=True, exist_ok=True)
-    debian = Path(DEBIAN_FASHION_DIR)
-    if all((debian / name).is_file() for name in FASHION_IDX_FILES.values()):
-        (x_train, y_train), (x_test, y_test) = _read_fashion_idx_dir(debian)
-    else:
-        (x_train, y_train), (x_test, y_test) = _keras_fashion_mnist()
-    target = destination / FASHION_FILE
-    np.savez_compressed(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    read_mnist_npz(target, expect_full=True, dataset="Fashion-MNIST")
-    return target
-
-
-def describe_sources() -> dict[str, str]:
-    """Which copy of each dataset a chapter would load, found by looking only (no reading, no download).
-
-    ``python -m course_lib info`` prints it. A file found here is still validated when a chapter
-    loads it; where no full copy is on disk, the loader tries Keras's download (when allowed) and
-    otherwise uses the bundled sample.
-    """
-    def first_present(file_name: str, extra=()):
-        env_dir = config.data_dir_from_env()
-        places = ([("$COURSE_DATA_DIR", env_dir / file_name)] if env_dir is not None else [])
-        places += [("the course's data/ folder", config.DATA_DIR / file_name), *extra]
-        for where, path in places:
-            if path.exists():
-                return f"full copy in {where} ({path})"
-        return None
-
-    offline = config.is_offline()
-    fallback = ("no full copy on disk: the bundled sample" if offline else
-                "no full copy on disk: a Keras download will be tried, else the bundled sample")
-    debian = Path(DEBIAN_FASHION_DIR)
-    return {
-        "MNIST": first_present(MNIST_FILE, [("Keras's cache", _keras_cache_path())]) or fallback,
-        "Fashion-MNIST": first_present(FASHION_FILE, [
-            ("Debian's dataset-fashion-mnist", debian / FASHION_IDX_FILES["x_train"]),
-            ("Keras's cache", _keras_fashion_dir() / FASHION_IDX_FILES["x_train"])]) or fallback,
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,14 +545,18 @@ def make_digit_canvases(digit_images, digit_labels, count: int, canvas_size: int
                          f"got {digit_images.dtype} {digit_images.shape}")
     if digit_labels.shape != (len(digit_images),):
         raise ValueError(f"digit_labels should have shape ({len(digit_images)},), got {digit_labels.shape}")
+    # a label of 12 would paint mask class 13, beyond SEGMENT_CLASSES (and 255 overflows the uint8 mask)
+    digit_labels = _validate.class_labels(digit_labels, "digit_labels", len(digit_images), 10,
+                                          meaning="the digits 0-9")
     count = _validate.positive_int(count, "count", minimum=0)
     canvas_size = _validate.positive_int(canvas_size, "canvas_size", minimum=8)
     low, high = _validate.int_range(digits_per_canvas, "digits_per_canvas", minimum=0)
     smallest, largest = _validate.int_range(digit_size, "digit_size", minimum=4)
     if largest > canvas_size:
         raise ValueError(f"digit_size {digit_size!r} should not exceed canvas_size {canvas_size}")
-    if not 0 < ink_threshold < 1:
-        raise ValueError(f"ink_threshold should be in (0, 1), got {ink_threshold!r}")
+    ink_threshold = _validate.number(ink_threshold, "ink_threshold", low=0, high=1,
+                                     include_low=False, include_high=False)
+    max_tries = _validate.positive_int(max_tries, "max_tries")   # 0 would leave every canvas empty
 
     rng = np.random.default_rng(seed)
     images = np.zeros((count, canvas_size, canvas_size), np.float32)

@@ -93,6 +93,42 @@ def test_bad_arguments_are_named(digits, kwargs, word):
         data.make_digit_canvases(*digits, **arguments)
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(ink_threshold="x"), TypeError, r"ink_threshold should be a number in \(0, 1\), got 'x' \(a str\)"),
+    (dict(ink_threshold=0), ValueError, r"ink_threshold should be a number in \(0, 1\), got 0"),
+    # max_tries=0 used to leave every canvas empty without a word
+    (dict(max_tries=0), ValueError, "max_tries should be a positive int, got 0"),
+    (dict(max_tries=2.5), TypeError, "max_tries should be a positive int, got 2.5"),
+    (dict(count="2"), TypeError, "count should be an int >= 0, got '2'"),
+])
+def test_bad_arguments_say_what_was_expected(digits, kwargs, error, message):
+    arguments = dict(count=2)
+    arguments.update(kwargs)
+    with pytest.raises(error, match=message):
+        data.make_digit_canvases(*digits, **arguments)
+
+
+@pytest.mark.parametrize("label", [10, 12, 255, -1])
+def test_labels_outside_the_ten_digits_are_refused(digits, label):
+    """A label of 12 would paint mask class 13, beyond SEGMENT_CLASSES; 255 would overflow the uint8 mask."""
+    x, y = digits
+    labels = y.astype(np.int64)
+    labels[3] = label
+    with pytest.raises(ValueError, match=r"digit_labels should lie in \[0, 10\) \(the digits 0-9\)"):
+        data.make_digit_canvases(x, labels, 2)
+
+
+def test_float_labels_are_a_type_error(digits):
+    x, y = digits
+    with pytest.raises(TypeError, match="digit_labels should be .* ints .*got dtype float64"):
+        data.make_digit_canvases(x, y.astype(float), 2)
+
+
+def test_numpy_ints_are_ints(digits):
+    canvases = data.make_digit_canvases(*digits, np.int64(3), canvas_size=np.int32(48), max_tries=np.int64(5))
+    assert len(canvases) == 3 and canvases.images.shape == (3, 48, 48)
+
+
 def test_bad_digit_arrays_are_named():
     with pytest.raises(ValueError, match="digit_images"):
         data.make_digit_canvases(np.zeros((5, 28, 28), np.float32), np.zeros(5), 2)

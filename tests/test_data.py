@@ -1,4 +1,5 @@
 """The MNIST loader's offline-first chain, its announcements and its errors (course_lib.data)."""
+import socket
 import zipfile
 
 from course_lib import config, data
@@ -37,9 +38,9 @@ def isolated(tmp_path, monkeypatch):
 
 
 def no_network(monkeypatch):
-    def refuse():
+    def refuse(spec):
         raise OSError("network unreachable (simulated)")
-    monkeypatch.setattr(data, "_keras_mnist", refuse)
+    monkeypatch.setattr(data, "_keras_load", refuse)
 
 
 def test_env_dir_comes_first(isolated, monkeypatch, capsys):
@@ -65,7 +66,7 @@ def test_course_data_folder_second(isolated, monkeypatch):
 def test_keras_third(isolated, monkeypatch):
     fake = ((np.zeros((60000, 28, 28), np.uint8), np.zeros(60000, np.uint8)),
             (np.zeros((10000, 28, 28), np.uint8), np.zeros(10000, np.uint8)))
-    monkeypatch.setattr(data, "_keras_mnist", lambda: fake)
+    monkeypatch.setattr(data, "_keras_load", lambda spec: fake)
     result = data.load_mnist(verbose=False)
     assert result is fake and data.mnist_source().kind == "keras"
 
@@ -85,9 +86,9 @@ def test_offline_falls_back_to_sample_and_says_so(isolated, monkeypatch, capsys)
 
 
 def test_allow_download_false_never_calls_keras(isolated, monkeypatch):
-    def must_not_run():
+    def must_not_run(spec):
         raise AssertionError("download attempted")
-    monkeypatch.setattr(data, "_keras_mnist", must_not_run)
+    monkeypatch.setattr(data, "_keras_load", must_not_run)
     data.load_mnist(verbose=False, allow_download=False)
     assert data.mnist_source().kind == "sample"
     monkeypatch.setenv("COURSE_OFFLINE", "1")
@@ -167,6 +168,18 @@ def test_subset_is_balanced_and_repeatable():
         data.subset(x, y[:-1], 10)
     with pytest.raises(ValueError, match="positive int"):
         data.subset(x, y, -5)
+    assert len(data.subset(x, y, np.int64(30))[0]) == 30, "a NumPy int (say from len(...) // 2) is an int"
+    assert len(data.subset(x, y, 10_000)[0]) == len(x), "more than there is: all of them"
+
+
+@pytest.mark.parametrize("n, error, message", [
+    ("5", TypeError, r"n \(or None for all\) should be a positive int, got '5' \(a str\)"),   # was raw
+    (5.0, TypeError, r"n \(or None for all\) should be a positive int, got 5.0"),
+    (0, ValueError, r"n \(or None for all\) should be a positive int, got 0"),
+])
+def test_subset_names_a_bad_n(n, error, message):
+    with pytest.raises(error, match=message):
+        data.subset(np.arange(20), np.arange(20) % 2, n)
 
 
 def test_each_source_has_a_plain_label_for_titles(isolated, monkeypatch):
@@ -182,10 +195,10 @@ def test_each_source_has_a_plain_label_for_titles(isolated, monkeypatch):
     data.load_mnist(verbose=False)
     assert data.mnist_source().label == "the full MNIST in the course's data/ folder"
     (config.DATA_DIR / "mnist.npz").unlink()
-    monkeypatch.setattr(data, "_keras_mnist", lambda: ((np.zeros((60000, 28, 28), np.uint8),
-                                                        np.zeros(60000, np.uint8)),
-                                                       (np.zeros((10000, 28, 28), np.uint8),
-                                                        np.zeros(10000, np.uint8))))
+    monkeypatch.setattr(data, "_keras_load", lambda spec: ((np.zeros((60000, 28, 28), np.uint8),
+                                                            np.zeros(60000, np.uint8)),
+                                                           (np.zeros((10000, 28, 28), np.uint8),
+                                                            np.zeros(10000, np.uint8))))
     data.load_mnist(verbose=False)
     assert data.mnist_source().label == "the full MNIST from the Keras cache"
     data.load_mnist(verbose=False, allow_download=False)
@@ -195,3 +208,66 @@ def test_each_source_has_a_plain_label_for_titles(isolated, monkeypatch):
     # a source built without a label takes the words of its description before the file name
     assert data.DataSource("keras", "/x", True, "full MNIST from somewhere (/x)").label == \
         "full MNIST from somewhere"
+
+
+def test_one_table_names_each_dataset_keras_can_load():
+    """Every row of DATASETS points at a real Keras loader, a bundled sample and ten class names."""
+    import keras
+
+    assert set(data.DATASETS) == {"mnist", "fashion_mnist"}
+    for key, spec in data.DATASETS.items():
+        assert spec.key == key
+        assert callable(getattr(keras.datasets, spec.keras_module).load_data), spec.keras_module
+        assert (config.SAMPLE_DIR / spec.sample_file).is_file()
+        assert len(spec.class_names) == 10 and len(set(spec.class_names)) == 10
+    assert data.DATASETS["fashion_mnist"].class_names == data.FASHION_CLASSES
+
+
+@pytest.mark.parametrize("key", ["mnist", "fashion_mnist"])
+def test_keras_is_asked_with_a_short_timeout_that_is_then_restored(monkeypatch, key):
+    import keras
+
+    spec = data.DATASETS[key]
+    seen = []
+
+    def load_data():
+        seen.append(socket.getdefaulttimeout())
+        raise OSError("no network (simulated)")
+
+    monkeypatch.setattr(getattr(keras.datasets, spec.keras_module), "load_data", load_data)
+    before = socket.getdefaulttimeout()
+    with pytest.raises(OSError, match="simulated"):
+        data._keras_load(spec)
+    assert seen == [data.DOWNLOAD_TIMEOUT_S], "the download waits at most DOWNLOAD_TIMEOUT_S per socket"
+    assert socket.getdefaulttimeout() == before, "the process-wide timeout is put back, even after a failure"
+
+
+def test_fetch_mnist_saves_what_keras_gives_and_reads_it_back(isolated, monkeypatch):
+    full = ((np.full((60000, 28, 28), 3, np.uint8), (np.arange(60000) % 10).astype(np.uint8)),
+            (np.zeros((10000, 28, 28), np.uint8), (np.arange(10000) % 10).astype(np.uint8)))
+    asked = []
+    monkeypatch.setattr(data, "_keras_load", lambda spec: asked.append(spec.name) or full)
+    target = data.fetch_mnist(isolated / "out")
+    assert asked == ["MNIST"] and target == isolated / "out" / data.MNIST_FILE
+    (x_train, y_train), (x_test, _) = data.read_mnist_npz(target, expect_full=True)
+    assert np.array_equal(x_train, full[0][0]) and np.array_equal(y_train, full[0][1])
+    assert len(x_test) == 10000
+    monkeypatch.setattr(data, "_keras_load", lambda spec: ((full[0][0][:10], full[0][1][:10]), full[1]))
+    with pytest.raises(data.DatasetError, match="full MNIST has 60000 and 10000"):
+        data.fetch_mnist(isolated / "partial")   # a short download is caught by reading the file back
+
+
+def test_describe_sources_looks_where_the_loader_looks(isolated, monkeypatch):
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", isolated / "no-debian")
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    assert data.describe_sources() == {"MNIST": "no full copy on disk: the bundled sample",
+                                       "Fashion-MNIST": "no full copy on disk: the bundled sample"}
+    monkeypatch.delenv("COURSE_OFFLINE")
+    assert data.describe_sources()["MNIST"].startswith("no full copy on disk: a Keras download will be tried")
+    cache = isolated / "keras_home" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / data.MNIST_FILE).write_bytes(b"")
+    assert data.describe_sources()["MNIST"] == f"full copy in Keras's cache ({cache / data.MNIST_FILE})"
+    write_mnist(config.DATA_DIR / data.MNIST_FILE, n_train=10, n_test=10)   # looking only: not validated
+    assert data.describe_sources()["MNIST"] == \
+        f"full copy in the course's data/ folder ({config.DATA_DIR / data.MNIST_FILE})"

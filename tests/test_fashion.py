@@ -47,9 +47,9 @@ def test_offline_without_any_copy_falls_back_to_the_announced_sample(nowhere, ca
 
 
 def test_failed_download_also_falls_back_to_the_sample(nowhere, monkeypatch, capsys):
-    def no_network():
+    def no_network(spec):
         raise OSError("no route to host")
-    monkeypatch.setattr(data, "_keras_fashion_mnist", no_network)
+    monkeypatch.setattr(data, "_keras_load", no_network)
     data.load_fashion_mnist(allow_download=True)
     assert data.fashion_mnist_source().kind == "sample"
     assert "Keras could not load it (OSError)" in capsys.readouterr().out
@@ -57,7 +57,7 @@ def test_failed_download_also_falls_back_to_the_sample(nowhere, monkeypatch, cap
 
 def test_course_offline_switch_skips_the_download(nowhere, monkeypatch):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
-    monkeypatch.setattr(data, "_keras_fashion_mnist", lambda: pytest.fail("should not try to download"))
+    monkeypatch.setattr(data, "_keras_load", lambda spec: pytest.fail("should not try to download"))
     data.load_fashion_mnist(verbose=False)
     assert data.fashion_mnist_source().kind == "sample"
 
@@ -68,7 +68,7 @@ def test_debian_files_come_before_keras(nowhere, monkeypatch):
     for key, name in data.FASHION_IDX_FILES.items():
         _write_idx(folder / name, arrays[key])
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", folder)
-    monkeypatch.setattr(data, "_keras_fashion_mnist", lambda: pytest.fail("Keras should not be asked"))
+    monkeypatch.setattr(data, "_keras_load", lambda spec: pytest.fail("Keras should not be asked"))
     (x_train, y_train), (x_test, _) = data.load_fashion_mnist(verbose=False)
     assert data.fashion_mnist_source().kind == "debian" and data.fashion_mnist_source().full
     assert x_train.shape == (60000, 28, 28) and x_train[0, 0, 0] == 3
@@ -117,7 +117,8 @@ def test_the_installed_debian_package_when_present():
     if not all((data.DEBIAN_FASHION_DIR / n).is_file() for n in data.FASHION_IDX_FILES.values()):
         pytest.skip("Debian's dataset-fashion-mnist is not installed here "
                     "(the loader falls back; tested above)")
-    (x_train, y_train), (x_test, y_test) = data._read_fashion_idx_dir(data.DEBIAN_FASHION_DIR)
+    (x_train, y_train), (x_test, y_test) = data._read_idx_folder(data.DATASETS["fashion_mnist"],
+                                                                 data.DEBIAN_FASHION_DIR)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert list(y_train[:10]) == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
     assert np.array_equal(np.bincount(y_test), [1000] * 10)
@@ -125,3 +126,37 @@ def test_the_installed_debian_package_when_present():
 
 def test_class_names():
     assert len(data.FASHION_CLASSES) == 10 and data.FASHION_CLASSES[6] == "Shirt"
+
+
+def test_fetch_copies_debian_files_without_asking_keras(nowhere, monkeypatch):
+    folder = nowhere / "debian"
+    arrays = _fake_full(folder, marker=4)
+    for key, name in data.FASHION_IDX_FILES.items():
+        _write_idx(folder / name, arrays[key])
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", folder)
+    monkeypatch.setattr(data, "_keras_load", lambda spec: pytest.fail("Keras should not be asked"))
+    target = data.fetch_fashion_mnist(nowhere / "out")
+    assert target == nowhere / "out" / data.FASHION_FILE
+    (x_train, y_train), _ = data.read_mnist_npz(target, expect_full=True, dataset="Fashion-MNIST")
+    assert x_train[0, 0, 0] == 4 and y_train[0] == 4
+    assert data.describe_sources()["Fashion-MNIST"] == \
+        f"full copy in Debian's dataset-fashion-mnist ({folder / data.FASHION_IDX_FILES['x_train']})"
+
+
+def test_debian_files_that_are_not_the_full_set_are_named(nowhere, monkeypatch):
+    folder = nowhere / "debian"
+    folder.mkdir()
+    for key, name in data.FASHION_IDX_FILES.items():
+        _write_idx(folder / name, np.zeros((10, 28, 28) if key.startswith("x") else (10,), np.uint8))
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", folder)
+    with pytest.raises(data.DatasetError, match=f"the Fashion-MNIST files in {folder} are not the original"):
+        data.load_fashion_mnist(verbose=False)
+
+
+def test_fetch_without_debian_asks_keras_for_fashion_mnist(nowhere, monkeypatch):
+    arrays = _fake_full(nowhere / "unused", marker=6)
+    asked = []
+    monkeypatch.setattr(data, "_keras_load", lambda spec: asked.append(spec.keras_module) or (
+        (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])))
+    target = data.fetch_fashion_mnist(nowhere / "out")
+    assert asked == ["fashion_mnist"] and data.read_mnist_npz(target)[0][0][0, 0, 0] == 6
