@@ -3,7 +3,7 @@
 ``load_mnist()`` looks in this order and uses the first that works:
 
 1. ``$COURSE_DATA_DIR/mnist.npz`` (a classroom share, or what CI points at);
-2. ``data/mnist.npz`` inside the course (put there by ``python -m course_lib fetch``);
+2. ``data/mnist.npz`` inside the course (put there by ``python -m course_tools fetch``);
 3. Keras's own cache or download (``keras.datasets.mnist.load_data()``, hash-checked);
 4. the bundled sample ``course_lib/samples/mnist_sample.npz`` (5,000 real digits), announced in one sentence.
 
@@ -155,7 +155,7 @@ def read_mnist_npz(path: str | os.PathLike, expect_full: bool | None = None, dat
         raise DatasetError(f"{path} does not exist (expected a {dataset} .npz file there)")
     remedy = (
         f"Delete or replace {path}: copy it again from a good source, or run "
-        "`python -m course_lib fetch` on a machine with internet (see data/README.md)."
+        "`python -m course_tools fetch` on a machine with internet (see data/README.md)."
     )
     try:
         # open the file ourselves: np.load leaves its handle open when the archive is damaged
@@ -389,7 +389,7 @@ def _fetch(spec: DatasetSpec, destination) -> Path:
 def fetch_mnist(destination: str | os.PathLike | None = None) -> Path:
     """Download MNIST once (through Keras, hash-checked) and save it as ``destination/mnist.npz``.
 
-    A teacher runs this before class (``python -m course_lib fetch``) and copies the folder to
+    A teacher runs this before class (``python -m course_tools fetch``) and copies the folder to
     every laptop, or points ``COURSE_DATA_DIR`` at a shared copy.
     """
     return _fetch(DATASETS["mnist"], destination)
@@ -407,7 +407,7 @@ def fetch_fashion_mnist(destination: str | os.PathLike | None = None) -> Path:
 def describe_sources() -> dict[str, str]:
     """Which copy of each dataset a chapter would load, found by looking only (no reading, no download).
 
-    ``python -m course_lib info`` prints it. A file found here is still validated when a chapter
+    ``python -m course_tools info`` prints it. A file found here is still validated when a chapter
     loads it; where no full copy is on disk, the loader tries Keras's download (when allowed) and
     otherwise uses the bundled sample.
     """

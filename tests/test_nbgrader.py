@@ -2,7 +2,7 @@
 
 Every chapter whose notebook carries nbgrader cell metadata is copied into one temporary course
 (``chapters/`` beside the repository's ``nbgrader_config.py``, the layout a teacher uses) and released
-once with ``nbgrader generate_assignment chapters``. The release must equal ``python -m course_lib
+once with ``nbgrader generate_assignment chapters``. The release must equal ``python -m course_tools
 student`` cell by cell: one set of markers, one stub text, whichever tool a teacher uses.
 """
 import json
