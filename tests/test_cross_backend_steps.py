@@ -12,19 +12,16 @@ What is random is fixed: the discriminators have no dropout, ``GAN._noise`` retu
 batches (the discriminator's, then the generator's) and ``GAN._random_labels`` fixed labels, so the only
 differences left are the two backends' floating-point arithmetic.
 
-The conditional GAN is stepped with plain SGD, the GAN and pix2pix with the course's Adam. The reason is
-Keras's, not the course's: on TensorFlow the gradient of an ``Embedding`` (the label vectors of 08d's two
-networks) is a sparse ``tf.IndexedSlices``, one row per use of a label, and Keras's TensorFlow optimizer
-applies it row by row. For Adam that is another algorithm than on JAX, which sums the rows of a repeated
-label first: the second moment adds the squares of the per-use gradients instead of squaring their sum,
-and rows of labels absent from a batch keep their first moment undecayed. Measured with Adam, the
-conditional GAN's weights differ by 8e-4 after two steps, more than an Adam step moves them. With SGD,
-which is linear in the gradient, both forms are the same sum, so the test still checks everything the
-course wrote: the random fake labels, the discriminator judging images with labels, the order of the two
-steps and the averaged generator (``ema_decay``). Measured on a 2-core CPU (TensorFlow
-2.21 with oneDNN, JAX 0.10.2): losses agree to 1e-6 and weights to 2e-7 or better (an Adam step moves a
-weight by up to 2e-4, the learning rate), so the tolerances below, 1e-5 and 1e-6, leave a margin of 5-10×
-while a step in the wrong order or a forgotten optimizer state misses by 1e-4 or more.
+Every model is stepped with the course's Adam. Measured on a 2-core CPU (TensorFlow 2.21 with oneDNN,
+JAX 0.10.2): for the GAN and pix2pix, losses agree to 1e-6 and weights to 2e-7 or better (an Adam step
+moves a weight by up to 2e-4, the learning rate), so the tolerances below, 1e-5 and 1e-6, leave a margin
+of 5-10× while a step in the wrong order or a forgotten optimizer state misses by 1e-4 or more.
+
+**The conditional GAN (08d) does not agree yet**, and the test says so as an expected failure (strict: it
+fails the day the two steps agree, so that the marker goes). Its discriminator's weights agree to about
+1e-6, but its generator's differ by 7.7e-4 after two steps (1.9e-5 with plain SGD, where float noise would
+give 1e-7), with or without the averaged generator. Not the cause: the sparse gradient of the label
+``Embedding`` on TensorFlow (made dense before Adam, the gap stayed 7.7e-4). The cause is still open.
 """
 import os
 import subprocess
@@ -40,8 +37,8 @@ pytestmark = [pytest.mark.once, pytest.mark.slow]   # two subprocesses of their 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("gan", "conditional_gan", "pix2pix")
 LOSS_TOLERANCE = 1e-5
-# an Adam step moves a weight by at most its learning rate, 2e-4; SGD(0.05) moves these by up to about 1e-2
-WEIGHT_TOLERANCE = {"gan": 1e-6, "conditional_gan": 1e-4, "pix2pix": 1e-6}
+# an Adam step moves a weight by at most its learning rate, 2e-4
+WEIGHT_TOLERANCE = 1e-6
 
 STEPS = textwrap.dedent("""
     import sys
@@ -74,11 +71,7 @@ STEPS = textwrap.dedent("""
         model = gan.GAN(gan.build_generator(16, num_classes=classes, filters=8),
                         gan.build_discriminator(num_classes=classes, filters=8, dropout=0.0),
                         num_classes=classes, ema_decay=0.9 if classes else None)
-        if classes:   # plain SGD for the label embeddings: see the module's docstring
-            model.compile(d_optimizer=keras.optimizers.SGD(0.05), g_optimizer=keras.optimizers.SGD(0.05),
-                          label_smoothing=0.1)
-        else:
-            model.compile()
+        model.compile(label_smoothing=0.1 if classes else 0.0)
         return model
 
     for name in sys.argv[2:]:
@@ -115,37 +108,48 @@ def _run(backend, folder):
     assert result.returncode == 0 and result.stdout.strip().endswith(f"ok {backend}"), result.stderr[-4000:]
 
 
-def test_one_training_step_is_the_same_on_tensorflow_and_jax(tmp_path):
+@pytest.fixture(scope="module")
+def stepped(tmp_path_factory):
+    """Every model stepped twice under TensorFlow, then from the same weights under JAX: the folder."""
+    folder = tmp_path_factory.mktemp("steps")
     rng = np.random.default_rng(0)
     targets = rng.random((16, 28, 28, 1)).astype("float32")
     blurred = targets.reshape(16, 7, 4, 7, 4, 1).mean(axis=(2, 4)).repeat(4, axis=1).repeat(4, axis=2)
-    np.savez(tmp_path / "inputs.npz", images=rng.random((16, 28, 28, 1)).astype("float32"),
+    np.savez(folder / "inputs.npz", images=rng.random((16, 28, 28, 1)).astype("float32"),
              labels=rng.integers(0, 10, 16), fake_labels=rng.integers(0, 10, 8).astype("int32"),
              z=rng.normal(size=(2, 8, 16)).astype("float32"), targets=targets, sources=blurred)
-    _run("tensorflow", tmp_path)                   # writes the starting weights, then steps
-    _run("jax", tmp_path)                          # starts from the same weights
-    report = []
-    for name in MODELS:
-        tf_run, jax_run = np.load(tmp_path / f"{name}_tensorflow.npz"), np.load(tmp_path / f"{name}_jax.npz")
-        assert sorted(tf_run.files) == sorted(jax_run.files), name
-        start = np.load(tmp_path / f"{name}_start.npz")
-        losses = [key for key in tf_run.files if key.startswith("loss_")]
-        weights = [key for key in tf_run.files if key.startswith("weight_")]
-        optimizer = [key for key in tf_run.files if key.startswith("optimizer_")]
-        assert losses and len(weights) == len(start.files) and optimizer, name
-        loss_gap = max(abs(float(tf_run[key]) - float(jax_run[key])) for key in losses)
-        weight_gap = max(float(np.abs(tf_run[key] - jax_run[key]).max()) for key in weights)
-        optimizer_gap = max(float(np.abs(tf_run[key].astype("float64") - jax_run[key]).max())
-                            for key in optimizer)
-        optimizer_off = [key for key in optimizer
-                         if not np.allclose(tf_run[key], jax_run[key], rtol=1e-3, atol=1e-6)]
-        moved = max(float(np.abs(tf_run[f"weight_{i}"] - start[f"arr_{i}"]).max())
-                    for i in range(len(weights)))
-        report.append(f"{name}: losses {loss_gap:.1e}, weights {weight_gap:.1e}, "
-                      f"optimizers {optimizer_gap:.1e}, moved {moved:.1e}")
-        assert loss_gap <= LOSS_TOLERANCE, report[-1]
-        assert weight_gap <= WEIGHT_TOLERANCE[name] and not optimizer_off, (report[-1], optimizer_off)
-        assert moved > 100 * WEIGHT_TOLERANCE[name], report[-1]   # the steps did change the weights
-        steps = [int(tf_run[key]) for key in optimizer if tf_run[key].ndim == 0 and tf_run[key] == 2]
-        assert len(steps) >= 2, f"{name}: both optimizers should count 2 steps"
-    print("\n".join(report))
+    _run("tensorflow", folder)                     # writes the starting weights, then steps
+    _run("jax", folder)                            # starts from the same weights
+    return folder
+
+
+@pytest.mark.parametrize("name", [
+    "gan",
+    pytest.param("conditional_gan", marks=pytest.mark.xfail(
+        strict=True, reason="08d's generator step differs between the backends by 7.7e-4 (cause open; "
+                            "see this module's docstring)")),
+    "pix2pix",
+])
+def test_two_training_steps_are_the_same_on_tensorflow_and_jax(stepped, name):
+    tf_run, jax_run = np.load(stepped / f"{name}_tensorflow.npz"), np.load(stepped / f"{name}_jax.npz")
+    assert sorted(tf_run.files) == sorted(jax_run.files), name
+    start = np.load(stepped / f"{name}_start.npz")
+    losses = [key for key in tf_run.files if key.startswith("loss_")]
+    weights = [key for key in tf_run.files if key.startswith("weight_")]
+    optimizer = [key for key in tf_run.files if key.startswith("optimizer_")]
+    assert losses and len(weights) == len(start.files) and optimizer, name
+    loss_gap = max(abs(float(tf_run[key]) - float(jax_run[key])) for key in losses)
+    weight_gap = max(float(np.abs(tf_run[key] - jax_run[key]).max()) for key in weights)
+    optimizer_gap = max(float(np.abs(tf_run[key].astype("float64") - jax_run[key]).max())
+                        for key in optimizer)
+    optimizer_off = [key for key in optimizer
+                     if not np.allclose(tf_run[key], jax_run[key], rtol=1e-3, atol=1e-6)]
+    moved = max(float(np.abs(tf_run[f"weight_{i}"] - start[f"arr_{i}"]).max()) for i in range(len(weights)))
+    report = (f"{name}: losses {loss_gap:.1e}, weights {weight_gap:.1e}, optimizers {optimizer_gap:.1e}, "
+              f"moved {moved:.1e}")
+    print(report)
+    assert moved > 100 * WEIGHT_TOLERANCE, report   # the steps did change the weights
+    steps = [int(tf_run[key]) for key in optimizer if tf_run[key].ndim == 0 and tf_run[key] == 2]
+    assert len(steps) >= 2, f"{name}: both optimizers should count 2 steps"
+    assert loss_gap <= LOSS_TOLERANCE, report
+    assert weight_gap <= WEIGHT_TOLERANCE and not optimizer_off, (report, optimizer_off)

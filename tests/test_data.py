@@ -103,7 +103,7 @@ def test_truncated_file_names_file_and_remedy(isolated, monkeypatch):
     with pytest.raises(data.DatasetError) as error:
         data.load_mnist(verbose=False)
     message = str(error.value)
-    assert str(path) in message and "damaged or truncated" in message and "course_lib fetch" in message
+    assert str(path) in message and "damaged or truncated" in message and "course_tools fetch" in message
     assert not isinstance(error.value, zipfile.BadZipFile)
 
 
