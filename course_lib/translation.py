@@ -8,7 +8,7 @@ credits GANs with, and it needs only real MNIST digits, so it works offline.
 * ``degrade``: the smudge (the model's input, and also the **trivial baseline**: "predict the
   input itself"); ``psnr``: peak signal-to-noise ratio in dB, the metric the chapter reports.
 * ``build_unet_generator``: an encoder-decoder whose skip connections carry the fine detail
-  across. It is not chapter 08c's ``unet.build_unet``: it predicts a residual correction added to
+  across. It is not chapter 08c's U-Net (written in that chapter): it predicts a residual correction added to
   its input and halves 28×28 with strided convolutions. ``build_patch_discriminator``: judges
   (input, output) pairs patch by patch.
 * ``Pix2Pix``: a ``keras.Model`` whose ``train_step`` adds the discriminator's verdict to an L1
@@ -88,7 +88,7 @@ def build_unet_generator(input_shape=(28, 28, 1), filters: int = 16,
                          name: str = "unet_generator") -> keras.Model:
     """A small U-Net for pix2pix (chapter 08e): 28 → 14 → 7 and back, with skip connections.
 
-    A second U-Net beside chapter 08c's ``unet.build_unet``, because translation needs another
+    A second U-Net beside chapter 08c's (written in that chapter), because translation needs another
     design: it returns an image (its input plus a learned correction) rather than class scores,
     and it downsamples 28×28 with strided convolutions, as pix2pix does, not max pooling.
 
