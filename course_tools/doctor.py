@@ -150,6 +150,8 @@ def check_backend() -> list[Result]:
     """Which Keras backend, and that it imports and computes 1 + 1."""
     wanted = os.environ.get("KERAS_BACKEND", "").strip() or "the default in ~/.keras/keras.json (tensorflow)"
     try:
+        import course_lib  # noqa: F401  (first: it loads TensorFlow without its start-up log lines)
+
         import keras
 
         backend = keras.backend.backend()

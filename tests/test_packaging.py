@@ -49,6 +49,19 @@ def test_a_usage_error_is_quick_and_loads_no_backend():
     assert "invalid choice: 'no-such-command'" in result.stderr and "python -m course_tools" in result.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_doctor_shows_no_cpp_log_lines(tmp_path):
+    from course_lib import _quiet
+
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "course_tools", "doctor", "--no-kernel"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300,
+                            env={**env, "HOME": str(tmp_path)})
+    assert "Keras backend:" in result.stdout, result.stderr[-2000:]
+    assert _quiet.cpp_log_lines(result.stdout + result.stderr) == []
+
+
 def test_nbgrader_config_takes_the_stubs_from_the_tools():
     from course_tools import student
 
