@@ -10,6 +10,8 @@ What lives here:
   Pass ``num_classes`` to get the class-conditional versions of chapter 08d. Chapters 07 and 08d
   write them out and assert that theirs equal these (``two_networks.architecture_differences``).
 * ``discriminator_loss`` / ``generator_loss``: the two sides of the minimax objective (chapter 06).
+* ``dense_gradients``: TensorFlow's gradient of a label ``Embedding`` made a plain tensor before Adam,
+  which would otherwise square a repeated label's rows one by one (chapter 08d).
 * ``GAN``: a ``keras.Model`` whose ``train_step`` plays one round of the minimax game per batch
   (a discriminator step, then a generator step), so that ``gan.fit(images)`` trains both; it
   keeps a weight-averaged generator (EMA) for drawing. Chapter 07 writes the same step in a
@@ -157,6 +159,26 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
     if kind == "minimax":
         return -ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
     raise ValueError(f"kind should be 'non_saturating' or 'minimax', got {kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# TensorFlow's gradients of an Embedding (chapter 08d)
+
+def dense_gradients(gradients) -> list:
+    """TensorFlow-specific: each gradient as a plain tensor, the rows of a ``tf.IndexedSlices`` summed.
+
+    ``tf.GradientTape`` returns the gradient of an ``Embedding`` (the label tables of chapter 08d's
+    networks) as ``tf.IndexedSlices``: one row per lookup, so a label that occurs twice in the batch is
+    listed twice. Keras's Adam squares that gradient row by row before the rows are added up, so its
+    second moment holds g₁² + g₂² instead of (g₁ + g₂)², and the row moves by up to √2 times the
+    learning rate on the first step instead of at most once. As a plain tensor the rows are summed first:
+    the gradient Adam is meant to see, and the one JAX computes. Other gradients (and ``None``, for a
+    weight the loss does not reach) pass unchanged.
+    """
+    import tensorflow as tf
+
+    return [tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient
+            for gradient in gradients]
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +405,11 @@ class GAN(TwoNetworkModel):
         return self._measured(d_loss, g_loss, p_real, p_fake)
 
     def _train_step_tensorflow(self, data):
-        """TensorFlow-specific: gradients through ``tf.GradientTape`` (everything else is keras.ops)."""
+        """TensorFlow-specific: gradients through ``tf.GradientTape`` (everything else is keras.ops).
+
+        The gradients go through ``dense_gradients`` before Adam: a conditional GAN's label ``Embedding``
+        would otherwise give Adam a wrong second moment (see there).
+        """
         import tensorflow as tf
 
         real, labels = self._unpack(data)
@@ -398,7 +424,7 @@ class GAN(TwoNetworkModel):
             p_fake = self._judge(fake, fake_labels, training=True)
             d_loss = discriminator_loss(p_real, p_fake, self.label_smoothing)
         d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(d_loss, d_vars), d_vars)
+        self.d_optimizer.apply(dense_gradients(tape.gradient(d_loss, d_vars)), d_vars)
 
         # 2. generator step: fresh noise, make D say "real"
         z = self._noise(batch_size)
@@ -407,7 +433,7 @@ class GAN(TwoNetworkModel):
             p_fake_g = self._judge(fake, fake_labels, training=True)
             g_loss = generator_loss(p_fake_g, self.generator_loss_kind)
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
+        self.g_optimizer.apply(dense_gradients(tape.gradient(g_loss, g_vars)), g_vars)
         self.update_ema()
         return self._measured(d_loss, g_loss, p_real, p_fake)
 

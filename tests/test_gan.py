@@ -112,6 +112,38 @@ def test_conditional_gan_trains_on_images_and_labels():
         model.fit(images, batch_size=16, epochs=1, verbose=0)
 
 
+def test_first_adam_step_of_a_conditional_gan_moves_no_weight_further_than_the_learning_rate():
+    # Adam's first step moves each weight by lr·|g|/(|g| + ε) < lr. A label that occurs several times in
+    # the batch is looked up several times in the label tables; on TensorFlow their gradient is then
+    # tf.IndexedSlices with repeated rows, which Keras's Adam squared row by row (a row moved by up to
+    # √k·lr) until the step made the gradients dense (gan.dense_gradients). JAX's gradient is dense.
+    model = _small_gan(num_classes=10)
+    images = np.random.default_rng(2).random((16, 28, 28, 1)).astype("float32")
+    labels = np.array([3] * 8 + [5] * 8)   # each label 8 times: 8 rows of the same table row
+    trainable = model.generator.trainable_variables + model.discriminator.trainable_variables
+    before = [np.array(variable) for variable in trainable]
+    model.train_on_batch(images, labels)
+    moves = {variable.path: float(np.abs(np.array(variable) - start).max())
+             for variable, start in zip(trainable, before)}
+    learning_rate = float(model.g_optimizer.learning_rate)
+    assert float(model.d_optimizer.learning_rate) == learning_rate and np.isclose(learning_rate, 2e-4)
+    too_far = {path: move for path, move in moves.items() if move > learning_rate * (1 + 1e-4)}
+    assert not too_far, too_far
+    tables = [path for path in moves if "label_" in path]
+    assert len(tables) == 2 and all(moves[path] > 0.9 * learning_rate for path in tables), moves
+
+
+def test_dense_gradients_sums_the_rows_of_indexed_slices():
+    tf = pytest.importorskip("tensorflow")
+    rows = tf.IndexedSlices(tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([0, 2, 0]),
+                            tf.constant([3, 2]))
+    plain = tf.constant([1.0, -1.0])
+    dense, same, missing = gan.dense_gradients([rows, plain, None])
+    assert not isinstance(dense, tf.IndexedSlices)
+    np.testing.assert_array_equal(np.asarray(dense), [[6.0, 8.0], [0.0, 0.0], [3.0, 4.0]])
+    assert same is plain and missing is None
+
+
 def test_checkpoint_restores_weights_optimizer_state_and_step(tmp_path):
     images = np.random.default_rng(2).random((48, 28, 28, 1)).astype("float32")
     model = _small_gan(seed=0)
