@@ -121,9 +121,9 @@ def test_first_adam_step_of_a_conditional_gan_moves_no_weight_further_than_the_l
     images = np.random.default_rng(2).random((16, 28, 28, 1)).astype("float32")
     labels = np.array([3] * 8 + [5] * 8)   # each label 8 times: 8 rows of the same table row
     trainable = model.generator.trainable_variables + model.discriminator.trainable_variables
-    before = [np.array(variable) for variable in trainable]
+    before = [keras.ops.convert_to_numpy(variable) for variable in trainable]
     model.train_on_batch(images, labels)
-    moves = {variable.path: float(np.abs(np.array(variable) - start).max())
+    moves = {variable.path: float(np.abs(keras.ops.convert_to_numpy(variable) - start).max())
              for variable, start in zip(trainable, before)}
     learning_rate = float(model.g_optimizer.learning_rate)
     assert float(model.d_optimizer.learning_rate) == learning_rate and np.isclose(learning_rate, 2e-4)
