@@ -62,13 +62,20 @@ def test_course_offline_switch_skips_the_download(nowhere, monkeypatch):
     assert data.fashion_mnist_source().kind == "sample"
 
 
-def test_debian_files_come_before_keras(nowhere, monkeypatch):
+def _fake_debian_files(nowhere, monkeypatch, marker):
+    """Debian's Fashion-MNIST IDX files (full size, filled with ``marker``) where the loader looks, and Keras
+    barred; returns their folder."""
     folder = nowhere / "debian"
-    arrays = _fake_full(folder, marker=3)
+    arrays = _fake_full(folder, marker=marker)
     for key, name in data.FASHION_IDX_FILES.items():
         _write_idx(folder / name, arrays[key])
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", folder)
     monkeypatch.setattr(data, "_keras_load", lambda spec: pytest.fail("Keras should not be asked"))
+    return folder
+
+
+def test_debian_files_come_before_keras(nowhere, monkeypatch):
+    _fake_debian_files(nowhere, monkeypatch, marker=3)
     (x_train, y_train), (x_test, _) = data.load_fashion_mnist(verbose=False)
     assert data.fashion_mnist_source().kind == "debian" and data.fashion_mnist_source().full
     assert x_train.shape == (60000, 28, 28) and x_train[0, 0, 0] == 3
@@ -129,12 +136,7 @@ def test_class_names():
 
 
 def test_fetch_copies_debian_files_without_asking_keras(nowhere, monkeypatch):
-    folder = nowhere / "debian"
-    arrays = _fake_full(folder, marker=4)
-    for key, name in data.FASHION_IDX_FILES.items():
-        _write_idx(folder / name, arrays[key])
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", folder)
-    monkeypatch.setattr(data, "_keras_load", lambda spec: pytest.fail("Keras should not be asked"))
+    folder = _fake_debian_files(nowhere, monkeypatch, marker=4)
     target = data.fetch_fashion_mnist(nowhere / "out")
     assert target == nowhere / "out" / data.FASHION_FILE
     (x_train, y_train), _ = data.read_mnist_npz(target, expect_full=True, dataset="Fashion-MNIST")
