@@ -12,8 +12,8 @@ What the chapters import. Small modules, one concern each (README.md, "How the c
 ``scratch``      NumPy reference versions of convolution (standard, depthwise, separable), pooling, dense,
                  softmax, the GAN value
 ``widgets``      the kernel editor, the pooling, latent and attack explorers (ipywidgets)
-``two_networks`` what GAN and pix2pix share: two networks, two optimizers, the step dispatched per backend,
-                 and the layer-by-layer configuration comparison the chapters assert with
+``two_networks`` what GAN and pix2pix share: two networks, two optimizers, the step dispatched per backend
+``compare``      a chapter's network against the library's copy: layer types and settings, then outputs
 ``gan``          DCGAN and conditional GAN: builders, losses, the ``GAN`` model with EMA, sample grid,
                  checkpoints, latent interpolation and directions
 ``quality``      judging generated samples with a classifier (confident share, class agreement)

@@ -8,7 +8,7 @@ What lives here:
 * ``build_generator`` / ``build_discriminator``: the article's section 3.2 as Keras models
   (noise → dense → transposed convolutions → 28×28×1 image; convolutions → probability "real").
   Pass ``num_classes`` to get the class-conditional versions of chapter 08d. Chapters 07 and 08d
-  write them out and assert that theirs equal these (``two_networks.architecture_differences``).
+  write them out and assert that theirs equal these (``compare.architecture_differences``).
 * ``discriminator_loss`` / ``generator_loss``: the two sides of the minimax objective (chapter 06).
 * ``dense_gradients``: TensorFlow's gradient of a label ``Embedding`` made a plain tensor before Adam,
   which would otherwise square a repeated label's rows one by one (chapter 08d).

@@ -15,8 +15,6 @@ each other, one step of each per batch. Only their losses differ; the rest lives
   step measured, one value per tracker, and ``train_step`` records it, the same way on both backends.
   Any other backend stops with a plain message (``require_tensorflow_or_jax``).
 
-``architecture_differences`` compares two networks layer by layer (type and configuration): chapters 07,
-08d and 08e write their networks out and assert with it that they equal the library's builders.
 """
 from __future__ import annotations
 
@@ -120,40 +118,3 @@ class TwoNetworkModel(keras.Model):
 
     def _train_step_jax(self, values, data) -> dict:
         raise NotImplementedError(f"{type(self).__name__} should define _train_step_jax(values, data)")
-
-
-def _without_names(config):
-    """``config`` with every layer's ``"name"`` left out, at any depth (a dtype policy keeps its name)."""
-    if isinstance(config, dict):
-        if "DTypePolicy" in str(config.get("class_name", "")):
-            return config   # its "name" is the dtype ("float32")
-        return {key: _without_names(value) for key, value in config.items() if key != "name"}
-    if isinstance(config, (list, tuple)):
-        return [_without_names(value) for value in config]
-    return config
-
-
-def architecture_differences(ours: keras.Model, theirs: keras.Model) -> list[str]:
-    """How two networks differ, layer by layer: the type, and the configuration without the names.
-
-    Returns one sentence per difference; an empty list means the same layers, in the same order, each
-    built with the same settings (sizes, strides, activations, initialisers, dtype, ...). Layer names,
-    which Keras numbers as models are built, are left out. The wiring between layers is not in the
-    configurations: compare the outputs too, after ``ours.set_weights(theirs.get_weights())``.
-    """
-    for name, model in (("ours", ours), ("theirs", theirs)):
-        if not isinstance(model, keras.Model):
-            raise TypeError(f"{name} should be a keras.Model, got {type(model).__name__}")
-    differences = []
-    if len(ours.layers) != len(theirs.layers):
-        differences.append(f"{len(ours.layers)} layers against {len(theirs.layers)}")
-    for index, (a, b) in enumerate(zip(ours.layers, theirs.layers)):
-        if type(a) is not type(b):
-            differences.append(f"layer {index}: {type(a).__name__} against {type(b).__name__}")
-            continue
-        mine, library = _without_names(a.get_config()), _without_names(b.get_config())
-        if mine != library:
-            keys = sorted(key for key in set(mine) | set(library) if mine.get(key) != library.get(key))
-            shown = ", ".join(f"{key}={mine.get(key)!r} against {library.get(key)!r}" for key in keys)
-            differences.append(f"layer {index} ({type(a).__name__}): {shown}")
-    return differences

@@ -306,25 +306,44 @@ def test_loading_a_checkpoint_into_a_gan_with_other_random_generators_says_why(t
 
 
 def test_architecture_differences_sees_settings_not_names():
-    from course_lib import two_networks
+    from course_lib import compare
 
     ours, theirs = gan.build_generator(8, filters=8, name="ours"), gan.build_generator(8, filters=8)
-    assert two_networks.architecture_differences(ours, theirs) == []        # other names, same network
+    assert compare.architecture_differences(ours, theirs) == []        # other names, same network
     wider = gan.build_generator(8, filters=16)
-    assert any("units=" in d for d in two_networks.architecture_differences(wider, theirs))
+    assert any("units=" in d for d in compare.architecture_differences(wider, theirs))
     other_dropout = gan.build_discriminator(filters=8, dropout=0.5)
-    differences = two_networks.architecture_differences(other_dropout, gan.build_discriminator(filters=8))
+    differences = compare.architecture_differences(other_dropout, gan.build_discriminator(filters=8))
     assert differences == ["layer 8 (Dropout): rate=0.5 against 0.3"]
     without_dropout = gan.build_discriminator(filters=8, dropout=0.0)
-    assert "10 layers against 11" in two_networks.architecture_differences(
+    assert "10 layers against 11" in compare.architecture_differences(
         without_dropout, gan.build_discriminator(filters=8))
     # a nested setting: the batch-norm momentum, and an initializer's configuration
     changed = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(momentum=0.9)])
     library = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization()])
-    assert "momentum=0.9 against 0.99" in two_networks.architecture_differences(changed, library)[0]
+    assert "momentum=0.9 against 0.99" in compare.architecture_differences(changed, library)[0]
     seeded = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, kernel_initializer=keras.initializers.
                                                                       GlorotUniform(seed=1))])
     plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    assert "kernel_initializer" in two_networks.architecture_differences(seeded, plain)[0]
+    assert "kernel_initializer" in compare.architecture_differences(seeded, plain)[0]
     with pytest.raises(TypeError, match="theirs should be a keras.Model"):
-        two_networks.architecture_differences(ours, "generator")
+        compare.architecture_differences(ours, "generator")
+
+
+def test_assert_same_network_checks_settings_then_outputs():
+    from course_lib import compare
+
+    ours, library = gan.build_generator(8, filters=8), gan.build_generator(8, filters=8)
+    z = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+    assert compare.assert_same_network(ours, library, z) <= 1e-6
+    with pytest.raises(AssertionError, match="the networks differ: layer"):
+        compare.assert_same_network(gan.build_generator(8, filters=16), library, z)
+    # the same layers wired differently (an identity skip is an operation, not a layer): only outputs tell
+    inputs = keras.Input((4,))
+    first, second = keras.layers.Dense(4), keras.layers.Dense(4)
+    straight = keras.Model(inputs, second(first(inputs)))
+    inputs = keras.Input((4,))
+    first, second = keras.layers.Dense(4), keras.layers.Dense(4)
+    skipped = keras.Model(inputs, second(first(inputs)) + inputs)
+    with pytest.raises(AssertionError, match="outputs differ"):
+        compare.assert_same_network(straight, skipped, np.ones((2, 4), "float32"))
