@@ -9,6 +9,7 @@
     python -m course_tools site OUT/ [--fast]      run the chapters and write a static HTML site (offline)
     python -m course_tools slides --write|--check NOTEBOOKS...   slide types for presenting the chapters
     python -m course_tools chapters --write|--check   regenerate what chapters/chapters.toml feeds
+    python -m course_tools classroom init|grade ...   grade a class with nbgrader (course_tools/classroom)
 """
 from __future__ import annotations
 
@@ -32,15 +33,17 @@ def main(argv=None) -> int:
                         help="skip starting a Jupyter kernel (the slow check)")
     doctor.add_argument("--kernel-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="how long a kernel may take to start and answer (default: 60)")
-    from course_tools import manifest, site, slides
+    from course_tools import classroom, manifest, site, slides
 
+    classroom.add_parser(commands)
     site.add_parser(commands)
     slides.add_parser(commands)
     manifest.add_parser(commands)
     args = parser.parse_args(argv)
 
-    if args.command in ("site", "slides", "chapters"):
-        return {"site": site, "slides": slides, "chapters": manifest}[args.command].main(args)
+    if args.command in ("site", "slides", "chapters", "classroom"):
+        tools = {"site": site, "slides": slides, "chapters": manifest, "classroom": classroom}
+        return tools[args.command].main(args)
 
     if args.command == "student":
         from course_tools.student import write_student_version

@@ -8,8 +8,7 @@ import pytest
 pytestmark = pytest.mark.once   # the source as text
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ["course_lib", "course_tools", "scripts", "tests", "bench", "chapters", "conftest.py",
-           "nbgrader_config.py"]
+CHECKED = ["course_lib", "course_tools", "scripts", "tests", "bench", "chapters", "conftest.py"]
 
 
 def test_ruff_finds_nothing():

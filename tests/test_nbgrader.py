@@ -1,13 +1,12 @@
 """nbgrader on the chapters: the release keeps no solution, has course_lib's stubs and locked checkers.
 
-Every chapter whose notebook carries nbgrader cell metadata is copied into one temporary course
-(``chapters/`` beside the repository's ``nbgrader_config.py``, the layout a teacher uses) and released
-once with ``nbgrader generate_assignment chapters``. The release must equal ``python -m course_tools
-student`` cell by cell: one set of markers, one stub text, whichever tool a teacher uses.
+Every chapter is made an assignment of one temporary course by ``python -m course_tools classroom init``
+(the layout a teacher uses: ``source/<stem>/<stem>.ipynb``) and released with nbgrader's
+``generate_assignment``, into the gradebook. The release must equal ``python -m course_tools student`` cell
+by cell: one set of markers, one stub text, whichever tool a teacher uses.
 """
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
-CONFIG = ROOT / "nbgrader_config.py"
 
 
 def _load(path):
@@ -45,26 +43,47 @@ GRADED = [path for path in sorted(CHAPTERS.glob("*.ipynb")) if _has_nbgrader_met
 pytestmark = pytest.mark.once
 
 
+# Every assignment generated in one process through nbgrader's API (what `nbgrader generate_assignment <stem>`
+# runs), rather than 16 commands that each pay nbgrader's start-up.
+GENERATE = """
+import sys
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config.loader import PyFileConfigLoader
+
+config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
+api = NbGraderAPI(CourseDirectory(config=config), config=config)
+for stem in sys.argv[1:]:
+    result = api.generate_assignment(stem, force=True, create=True)
+    if not result["success"]:
+        sys.exit(stem + ': ' + result.get('error', '') + result.get('log', ''))
+"""
+
+
 @pytest.fixture(scope="module")
-def release(tmp_path_factory, copy_chapters):
-    """Release every chapter with nbgrader metadata once; return the folder of released notebooks."""
-    course = tmp_path_factory.mktemp("nbgrader_course")
-    shutil.copy(CONFIG, course / CONFIG.name)
-    copy_chapters([path.name for path in GRADED], course / "chapters")
-    (course / "chapters" / "artifacts").mkdir()          # what chapters write while they run
-    (course / "chapters" / "artifacts" / "model.keras").write_bytes(b"not for students")
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "chapters",
-                             "--no-db", "--force"], cwd=course, capture_output=True, text=True, timeout=600)
+def release(tmp_path_factory):
+    """Every chapter with nbgrader metadata as an assignment of one course, generated; return the course."""
+    course = tmp_path_factory.mktemp("nbgrader_course") / "course"
+    init = subprocess.run([sys.executable, "-m", "course_tools", "classroom", "init", str(course)],
+                          capture_output=True, text=True, timeout=300)
+    assert init.returncode == 0, init.stdout + init.stderr
+    stems = [path.stem for path in GRADED]
+    artifacts = course / "source" / stems[0] / "artifacts"   # what chapters write while they run
+    artifacts.mkdir()
+    (artifacts / "model.keras").write_bytes(b"not for students")
+    result = subprocess.run([sys.executable, "-c", GENERATE, *stems], cwd=course, capture_output=True,
+                            text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"nbgrader generate_assignment failed:\n{output[-4000:]}"
-    assert not (course / "release" / "chapters" / "artifacts").exists(), "chapters/artifacts stays out"
+    assert not (course / "release" / stems[0] / "artifacts").exists(), "artifacts/ stays out"
     return course
 
 
 def _pair(course, path):
-    """The notebook nbgrader released (the copy it read, not chapters/, which may change meanwhile) and
-    its release."""
-    return _load(course / "chapters" / path.name), _load(course / "release" / "chapters" / path.name)
+    """The notebook nbgrader released from (the course's copy, not chapters/, which may change meanwhile)
+    and its release."""
+    return (_load(course / "source" / path.stem / path.name),
+            _load(course / "release" / path.stem / path.name))
 
 
 def _solution_lines(text):
@@ -137,11 +156,16 @@ LINES = ["x = 1", "    return x", "", "def f():", "  # note", "Because.",
 
 
 @pytest.fixture(scope="module")
-def clear_solutions():
+def clear_solutions(tmp_path_factory):
+    """nbgrader's ClearSolutions as the course's nbgrader_config.py (written by classroom init) sets it."""
+    from course_tools.classroom.course import init_course
+
     from nbgrader.preprocessors import ClearSolutions
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader(CONFIG.name, path=str(ROOT)).load_config()
+    course = tmp_path_factory.mktemp("stubs") / "course"
+    init_course(course, ["00"])
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     return ClearSolutions(config=config)
 
 

@@ -62,10 +62,12 @@ def test_the_doctor_shows_no_cpp_log_lines(tmp_path):
     assert _quiet.cpp_log_lines(result.stdout + result.stderr) == []
 
 
-def test_nbgrader_config_takes_the_stubs_from_the_tools():
+def test_the_course_nbgrader_config_takes_the_stubs_from_the_tools(tmp_path):
     from course_tools import student
+    from course_tools.classroom.course import init_course
 
-    config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    init_course(tmp_path / "course", ["00"])   # the nbgrader_config.py a teacher's course gets
+    config = (tmp_path / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
     assert "from course_tools.student import" in config
     assert student.CODE_STUB not in config and student.MARKDOWN_STUB not in config, "a copied stub"
 

@@ -1,10 +1,25 @@
-"""Checkers for chapter 00 (start here): the small-sample experiment and the questionnaire.
+"""Checkers for chapter 00 (start here): the warm-up, the small-sample experiment and the questionnaire.
 
-The warm-up exercise ``pixel_count`` has its checker written in the notebook itself, to show the pattern.
+The warm-up exercise ``pixel_count`` has its checker written in the notebook itself, to show the pattern;
+``check_pixel_count`` here is the same checker on made-up images, which the chapter asserts agrees with
+its own, and which ``classroom grade`` uses to judge the answer outside the student's kernel.
 """
 from __future__ import annotations
 
-from course_lib.checks.core import call, checker, expect_choices, multiple_choice
+from course_lib.checks.core import call, checker, expect_choices, expect_equal_number, multiple_choice
+
+import numpy as np
+
+
+@checker("pixel count")
+def check_pixel_count(pixel_count):
+    """``pixel_count(images)`` → the number of pixels in one image, read from the batch's shape."""
+    answer = call(pixel_count, np.zeros((5, 28, 28), np.uint8))
+    expect_equal_number(answer, 28 * 28, "pixel_count of 28×28 images (MNIST's size)",
+                        hint="an MNIST image is 28 pixels high and 28 wide.")
+    other = call(pixel_count, np.zeros((2, 32, 32), np.uint8))
+    expect_equal_number(other, 32 * 32, "pixel_count of 32×32 images",
+                        hint="compute it from the images' shape instead of typing 784.")
 
 SAMPLE_DROP_CHOICES = ("under 1 point", "1 to 10 points", "over 10 points")
 
