@@ -129,7 +129,19 @@ def test_the_judge_sees_through_what_an_answer_does_to_the_checkers(tmp_path):
     ]
     submission = tmp_path / "cheat.ipynb"
     submission.write_text(json.dumps(notebook))
-    verdicts = {verdict["answer_id"]: verdict for verdict in _judge([(source, submission)], timeout=3)[0]}
+    # and an answer that uses a name the notebook defines outside the answer cells: not judged either way
+    other = ROOT / "chapters" / "02_convolution.ipynb"
+    outside = tmp_path / "outside.ipynb"
+    outside.write_text(
+        json.dumps(
+            _with_answers(
+                _notebook(other),
+                {"output_size": "def output_size(n, k, stride, padding):\n    return IMAGE_SIDE\n"},
+            )
+        )
+    )
+    cheat, elsewhere = _judge([(source, submission), (other, outside)], timeout=3)
+    verdicts = {verdict["answer_id"]: verdict for verdict in cheat}
     assert {name: verdict["outcome"] for name, verdict in verdicts.items()} == {
         "contrast_prediction": "wrong",
         "to_float": "timeout",
@@ -141,6 +153,12 @@ def test_the_judge_sees_through_what_an_answer_does_to_the_checkers(tmp_path):
     assert "course_lib.checks.images.check_rgb_to_gray" in verdicts["rgb_to_gray"]["changed"]
     assert "the eye is most sensitive to green" in verdicts["rgb_to_gray"]["message"]
     assert verdicts["to_channels_first"]["changed"] == ["numpy.isclose"]
+    by_answer = {verdict["answer_id"]: verdict for verdict in elsewhere}
+    assert by_answer["output_size"]["outcome"] == "outside"
+    assert "IMAGE_SIDE" in by_answer["output_size"]["message"]
+    assert {verdict["outcome"] for name, verdict in by_answer.items() if name != "output_size"} == {
+        "confirmed"
+    }
 
 
 def test_cell_timeouts_come_from_the_manifests_fast_mode_times():

@@ -135,11 +135,15 @@ def test_every_exercise_is_a_solution_cell_followed_by_a_locked_checker(release,
             # a solution cell without markers would be blanked whole by nbgrader, not by course_lib
             assert marked and _grader(cell).get("solution"), (
                 f"{path.name}, cell {index}: solution markers and nbgrader 'solution' metadata go together")
+            if cell["cell_type"] == "markdown":   # an open question: read by the teacher, 0 points
+                assert _grader(cell).get("grade") and _grader(cell).get("points") == 0, (path.name, index)
+                continue
             after = cells[index + 1] if index + 1 < len(cells) else {}
             assert _grader(after).get("grade"), f"{path.name}, cell {index}: no graded checker cell after it"
     ids = [_grader(cell)["grade_id"] for cell in cells if _grader(cell)]
     assert len(ids) == len(set(ids)), f"{path.name}: grade_ids repeat"
-    graded = [(index, cell) for index, cell in enumerate(released["cells"]) if _grader(cell).get("grade")]
+    graded = [(index, cell) for index, cell in enumerate(released["cells"])
+              if _grader(cell).get("grade") and not _grader(cell).get("solution")]
     assert graded, f"{path.name} has no graded cell"
     for index, cell in graded:
         assert _grader(cell)["locked"] and _grader(cell)["points"] > 0, f"{path.name}, cell {index}"

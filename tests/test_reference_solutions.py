@@ -6,9 +6,10 @@ notebook fails this test, and so does a notebook whose checker cell no longer ca
 below. Each checker must also reject at least one typical mistake with a hint that names it.
 
 Chapter 00's warm-up ``pixel_count`` has its checker in the notebook itself; it runs on a constructed
-input instead.
+input instead, beside the library's copy (``checks.start.check_pixel_count``), which must agree with it.
 """
 import ast
+import importlib
 import json
 import re
 from pathlib import Path
@@ -75,12 +76,13 @@ def run_cell(source: str, where: str, namespace: dict) -> dict:
 
 
 def reference_function(notebook: str, name: str, needs: tuple[str, ...] = ()):
-    """The function ``name`` as the notebook's solution cell defines it, with NumPy as ``np``.
+    """The function ``name`` as the notebook's solution cell defines it, with NumPy as ``np`` and the
+    chapter's checker module as ``checks`` (a prediction's reference answer lives there, off screen).
 
     Only the cell's imports and its ``def name`` run, so a line of the cell that uses the notebook's
     data does not matter here. ``needs`` names other solutions of the same notebook that the definition
     calls (08b's ``nms`` calls the learner's ``box_iou``)."""
-    namespace = {"np": np}
+    namespace = {"np": np, "checks": importlib.import_module(f"course_lib.checks.{checks_module(notebook)}")}
     for other in needs:
         namespace[other] = reference_function(notebook, other)
     index, source, _ = solution_cell(notebook, name)
@@ -482,11 +484,16 @@ def test_chapter_00_pixel_count():
     mnist_like = np.zeros((3, 28, 28), np.uint8)
     check = run_cell(cells[checker_index]["source"], f"{notebook}, cell {checker_index}",
                      {"np": np, "checks_core": core, "x_train": mnist_like})["check_pixel_count"]
-    assert cells[index + 1]["source"].strip() == "check_pixel_count(pixel_count)"
+    assert cells[index + 1]["source"].strip() == "display(check_pixel_count(pixel_count))"
     pixel_count = run_cell(source, f"{notebook}, cell {index}", {})["pixel_count"]
-    assert check(pixel_count).passed
+    assert check(pixel_count).passed and start.check_pixel_count(pixel_count).passed   # and the library's
     assert pixel_count(np.zeros((2, 32, 32))) == 32 * 32, "computed from the shape, not typed in"
     wrong = check(lambda images: 28 + 28)
     assert not wrong and "28 pixels high" in wrong.message
     typed = check(lambda images: 784)
     assert not typed and "from the images' shape" in typed.message
+    mistakes = ((lambda images: 28 + 28, "28 pixels high"), (lambda images: 784, "from the images' shape"),
+                (lambda images: "784", "should be a number"))
+    for answer, hint in mistakes:
+        verdicts = check(answer), start.check_pixel_count(answer)   # the notebook's and the library's
+        assert not any(verdicts) and all(hint in verdict.message for verdict in verdicts)

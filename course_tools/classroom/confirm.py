@@ -14,8 +14,9 @@ of its own, started by ``classroom grade`` for each submission:
 
 Each exercise's verdict is written as one JSON line to the results file as soon as it is known, so the
 verdicts reached before a crash (an answer that kills its process) survive it. Outcomes: ``confirmed``,
-``wrong``, ``timeout``, ``missing`` (no answer cell), ``tampered`` (the answer changed NumPy, ``builtins``
-or the checkers while it was being checked, so the check cannot be trusted).
+``wrong``, ``timeout``, ``missing`` (no answer cell), ``outside`` (a NameError: the answer uses a name that
+the notebook defines outside the answer cells, so it cannot be judged here), ``tampered`` (the answer changed
+NumPy, ``builtins`` or the checkers while it was being checked, so the check cannot be trusted).
 
 This catches code that cheats from inside a notebook; it is no sandbox. Student code still runs with the
 grader's rights, which is why TEACHING.md says to grade as a separate user or in a container.
@@ -248,7 +249,10 @@ def judge(source_path, submission_path, results_path, timeout: float) -> int:
                 message = getattr(verdict, "message", str(verdict))
                 if problem and exercise.answer_name not in namespace:
                     message = f"the answer cell raised {problem}"
-                write(exercise, "wrong", message, changed, seconds)
+                # a NameError: the answer needs something the notebook defines outside the answer cells,
+                # which a judge that sees only the answers cannot confirm either way
+                outcome = "outside" if "NameError" in message else "wrong"
+                write(exercise, outcome, message, changed, seconds)
     return 0
 
 

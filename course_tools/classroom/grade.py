@@ -12,9 +12,10 @@ For each ``COURSE_DIR/submitted/<student>/<stem>/<stem>.ipynb`` (what ``nbgrader
    each answer cell whose score changed gets a comment, so that nbgrader's feedback and export agree with
    ``grades/<stem>.csv``.
 
-Status of a row, the first that applies: ``failed`` (the submission could not be graded: the log says why),
-``tampered`` (the kernel's checks passed an answer that the judge finds wrong), ``kernel-died``, ``timeout``,
-``graded``.
+Status of a row: ``failed`` when nbgrader could not grade the submission (the log in ``grades/logs/``
+says why); otherwise the first that applies: ``tampered`` (the kernel's checks passed an answer that the judge
+finds wrong), ``kernel-died``, ``timeout``, ``failed`` (the judge stopped early, or an answer uses a name
+defined outside the answer cells, which the judge cannot see: grade it by hand), ``graded``.
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ def grade_submission(course: Course, stem: str, student: str, table, timeout: in
     timed_out = set(seen.get("timed_out_cells", []))
     claims = _kernel_claims(course, stem, student)
 
-    tampered, unreached, out_of_time, changed, rescued = [], [], [], [], []
+    tampered, unreached, out_of_time, changed, rescued, outside = [], [], [], [], [], []
     for exercise in table:
         verdict = verdicts.get(exercise.check_id, {"outcome": "not judged", "message": "", "changed": []})
         check_cell = where.get(exercise.check_id, -1)
@@ -279,6 +280,12 @@ def grade_submission(course: Course, stem: str, student: str, table, timeout: in
         elif late:
             out_of_time.append(exercise.answer_id)
             comment = f"Not graded: a cell of this exercise ran longer than the {timeout} s allowed."
+        elif verdict["outcome"] == "outside":
+            outside.append(f"{exercise.answer_id} ({verdict['message']})")
+            comment = (
+                "Not confirmed: this answer uses a name defined outside the answer cells; an answer may "
+                "use the chapter's imports and your earlier answers. Your teacher will look at it."
+            )
         elif claimed and points == 0:
             tampered.append(f"{exercise.answer_id} ({verdict['outcome']}: {verdict['message']})")
             comment = (
@@ -306,6 +313,8 @@ def grade_submission(course: Course, stem: str, student: str, table, timeout: in
         row.notes.append(
             f"confirmed outside the kernel although its check in the kernel failed: {', '.join(rescued)}"
         )
+    if outside:
+        row.notes.append("could not be judged outside the kernel, grade by hand: " + "; ".join(outside))
     if judge_status != 0:
         why = "ran out of time" if judge_status is None else f"exit status {judge_status}"
         row.notes.append(
@@ -320,7 +329,7 @@ def grade_submission(course: Course, stem: str, student: str, table, timeout: in
         if out_of_time
         else "graded"
     )
-    if judge_status != 0 and row.status == "graded":
+    if (judge_status != 0 or outside) and row.status == "graded":
         row.status = "failed"
     return row, earned
 
