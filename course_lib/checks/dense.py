@@ -157,7 +157,113 @@ def check_cross_entropy(cross_entropy):
                              "then average −log of them.")
 
 
+def _side_after(size, kernel, stride, padding):
+    """Pixels per side after a convolution: ceil(n / s) with "same" padding, floor((n − k) / s) + 1 with
+    "valid" (chapter 02's rule)."""
+    return -(-size // stride) if padding == "same" else (size - kernel) // stride + 1
+
+
+def _cnn_params(input_size, layer_list, biases=True, same_as_valid=False, ignore_stride=False,
+                pool_rounds_up=False):
+    """The parameters of a Sequential CNN on input_size × input_size × 1 images (the checker's reference),
+    with three usual slips on demand."""
+    size, width, total = input_size, 1, 0
+    for spec in layer_list:
+        kind = spec[0]
+        if kind == "conv":
+            _, filters, kernel, stride, padding = spec
+            total += (kernel * kernel * width + int(biases)) * filters
+            size = _side_after(size, kernel, 1 if ignore_stride else stride,
+                               "valid" if same_as_valid else padding)
+            width = filters
+        elif kind == "pool":
+            size = -(-size // spec[1]) if pool_rounds_up else size // spec[1]
+        elif kind == "flatten":
+            size, width = 1, size * size * width
+        else:
+            total += (width + int(biases)) * spec[1]
+            width = spec[1]
+    return total
+
+
+ARTICLE_LAYERS = [("conv", 32, 3, 1, "valid"), ("pool", 2), ("conv", 64, 3, 1, "valid"), ("pool", 2),
+                  ("conv", 64, 3, 1, "valid"), ("flatten",), ("dense", 64), ("dense", 10)]
+SAME_LAYERS = [(spec[0], *spec[1:4], "same") if spec[0] == "conv" else spec for spec in ARTICLE_LAYERS]
+
+
+@checker("cnn_params: the parameters of a CNN you have not seen")
+def check_cnn_params(cnn_params):
+    """``cnn_params(input_size, layer_list)`` → the number of parameters of a Sequential CNN on
+    input_size × input_size × 1 images; ``layer_list`` holds ("conv", filters, kernel, stride, padding),
+    ("pool", p), ("flatten",) and ("dense", units)."""
+    cases = [(28, ARTICLE_LAYERS), (28, SAME_LAYERS),
+             (28, [("conv", 16, 3, 2, "same"), ("conv", 32, 3, 2, "same"), ("flatten",), ("dense", 10)]),
+             (29, [("conv", 8, 5, 2, "valid"), ("pool", 2), ("flatten",), ("dense", 3)]),
+             (15, [("conv", 4, 3, 2, "same"), ("flatten",), ("dense", 2)])]
+    for size, layer_list in cases:
+        expected = _cnn_params(size, layer_list)
+        got = call(cnn_params, size, [tuple(spec) for spec in layer_list])
+        if isinstance(got, (list, tuple, np.ndarray)) and np.size(got) == 1:
+            got = np.asarray(got).item()
+        if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+            raise Hint(f"cnn_params should return one number, got {type(got).__name__} {got!r}")
+        if got == expected:
+            continue
+        where = f"cnn_params({size}, {layer_list}) returned {got}, not the right count"
+        slips = [(dict(biases=False), "the biases are missing: every filter and every dense unit has one"),
+                 (dict(same_as_valid=True), "a convolution with padding='same' keeps ceil(n / stride) "
+                                            "pixels per side; you shrank it as 'valid' padding does"),
+                 (dict(ignore_stride=True), "the stride is ignored: a stride-s convolution keeps about one "
+                                            "position in s along each side"),
+                 (dict(pool_rounds_up=True), "a p × p max-pooling drops a leftover row and column: the side "
+                                             "becomes n // p, rounded down")]
+        for slip, hint in slips:
+            if got == _cnn_params(size, layer_list, **slip):
+                raise Hint(f"{where}: {hint}")
+        raise Hint(f"{where}. Follow the side length and the number of channels through every layer; "
+                   "the Flatten size decides how many weights the first dense layer needs")
+    same = _cnn_params(28, SAME_LAYERS)
+    return (f"right. With padding='same' the article's CNN would have {same:,} parameters instead of 93,322: "
+            "the feature maps stay 7 × 7 instead of 3 × 3, so the first dense layer reads 3,136 numbers, "
+            "not 576.")
+
+
+@checker("softmax_jacobian: how every probability moves with every score")
+def check_softmax_jacobian(softmax_jacobian):
+    """``softmax_jacobian(z)`` for one vector of K scores → the K × K matrix J[i, j] = ∂p_i / ∂z_j."""
+    rng = np.random.default_rng(9)
+    cases = [np.array([2.0, 1.0, 0.1]), 3 * rng.normal(size=5), np.array([1000.0, 1001.0, 999.0, 1000.5])]
+    for z in cases:
+        p = scratch.softmax(z)
+        expected = np.diag(p) - np.outer(p, p)
+        with np.errstate(all="ignore"):
+            got = as_array(call(softmax_jacobian, z.copy()), "softmax_jacobian(z)")
+        expect_shape(got, expected.shape, f"softmax_jacobian of {len(z)} scores")
+        if not np.all(np.isfinite(got)):
+            raise Hint(f"for the scores {np.round(z, 1).tolist()} your matrix holds NaN or infinity: exp of "
+                       "a score like 1000 overflows. Compute the probabilities the stable way first")
+        if np.allclose(got, np.diag(p)) or np.allclose(got, np.diag(p * (1 - p))):
+            raise Hint("the off-diagonal entries are missing: raising one score z_j also changes every other "
+                       "probability p_i, because all of them share the denominator Σ e^z")
+        if np.allclose(got, -expected, atol=1e-6):
+            raise Hint("the sign is wrong: raising a score must raise its own probability (the diagonal is "
+                       "positive)")
+        if np.allclose(np.diag(got), np.diag(expected), atol=1e-6) and not np.allclose(got.sum(axis=0), 0):
+            raise Hint("the diagonal is right, the off-diagonal entries are not: the probabilities always "
+                       "sum to 1, so each column of J (how all the p_i move with one score z_j) sums to 0")
+        expect_close(got, expected, "softmax_jacobian(z)", atol=1e-6,
+                     hint="differentiate p_i = e^{z_i} / Σ_k e^{z_k} with the quotient rule, once for j = i "
+                          "and once for j ≠ i, and write both with p only")
+    return ("J = diag(p) − p pᵀ: raising a score raises its own probability by p_i(1 − p_i) and lowers each "
+            "other by p_i p_j, so every column sums to 0. Chained with ∂L/∂p = −y / p it gives section 8's "
+            "p − y.")
+
+
 RELU_CHOICES = ("like the linear model", "in between", "like the ReLU network")
+
+
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"no_relu": "like the linear model"}
 
 
 @checker("your prediction, before the run without ReLU")
@@ -175,8 +281,8 @@ REASONS = {
        "split takes that role and the test set is used once",
     4: "∂L/∂z = p − onehot(y): (0.7 − 1, 0.2, 0.1)",
     5: "x W1 + b1 followed by · W2 + b2 is x (W1 W2) + (b1 W2 + b2): one linear map",
-    6: "Adam divides by the running root mean square of the gradient, so its first step is η whatever the "
-       "gradient's size",
+    6: "Adam divides by the running root mean square of the gradient, so its first step is "
+       "η·|g| / (|g| + ε), about η whatever the gradient's size",
     7: "softmax(z − c) = softmax(z) for any constant c; subtracting the maximum keeps e^z from overflowing",
 }
 
