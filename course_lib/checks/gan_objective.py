@@ -9,6 +9,7 @@ from course_lib.checks.core import (
     expect_choices,
     expect_close,
     expect_equal_number,
+    expect_shape,
     multiple_choice,
 )
 
@@ -153,8 +154,63 @@ def check_generator_gradients(generator_gradients):
             f"about {abs(non_saturating / minimax):.0f}× stronger.")
 
 
+def _optimal_logit(mu_data, mu_g, sigma):
+    """(w, b) with D*(x) = σ(w x + b) for N(mu_data, s²) against N(mu_g, s²): the log density ratio."""
+    return (mu_data - mu_g) / sigma ** 2, (mu_g ** 2 - mu_data ** 2) / (2 * sigma ** 2)
+
+
+@checker("the optimal discriminator's logit")
+def check_optimal_logit(optimal_logit):
+    """``optimal_logit(mu_data, mu_g, s)`` → (w, b) such that D*(x) = σ(w x + b) (σ the sigmoid) when the
+    data are N(mu_data, s²) and the generator's samples N(mu_g, s²)."""
+    for mu_data, mu_g, sigma in ((0.0, 1.5, 1.0), (3.0, -3.0, 0.6), (-1.0, 2.0, 2.0), (0.5, 0.5, 1.5)):
+        answer = call(optimal_logit, mu_data, mu_g, sigma)
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            raise Hint(f"return a pair (w, b), got {type(answer).__name__}")
+        w, b = (float(np.asarray(a, dtype=float).item()) for a in answer)
+        right_w, right_b = _optimal_logit(mu_data, mu_g, sigma)
+        if np.isclose(w, right_w, atol=1e-9) and np.isclose(b, right_b, atol=1e-9):
+            continue
+        where = f"optimal_logit({mu_data}, {mu_g}, {sigma}) returned ({w:.4g}, {b:.4g})"
+        if np.isclose(w, -right_w, atol=1e-9) and np.isclose(b, -right_b, atol=1e-9) and right_w != 0:
+            raise Hint(f"{where}: that is the logit of 1 − D*. D* says 'real', so its logit grows where "
+                       "p_data is larger than p_g")
+        if sigma != 1 and np.isclose(w, right_w * sigma ** 2, atol=1e-9):
+            raise Hint(f"{where}: the width s is missing; look at where s enters a Gaussian's exponent")
+        if np.isclose(w, right_w, atol=1e-9):
+            raise Hint(f"{where}: w is right, the constant b is not. Keep the terms of the two squares "
+                       "(x − μ)² that do not contain x; the normalising factors are equal and cancel")
+        raise Hint(f"{where}. D* = p_data / (p_data + p_g) = 1 / (1 + p_g / p_data): which function of the "
+                   "two densities is D*'s logit? Write it out for two Gaussians of the same width")
+    return ("right: D*'s logit is the log density ratio log p_data − log p_g, linear in x when the widths "
+            "are equal, so one sigmoid unit σ(w x + b) can be the best possible discriminator.")
+
+
+@checker("the gradient of a squared-error generator loss")
+def check_least_squares_gradient(least_squares_gradient):
+    """``least_squares_gradient(d_fake)`` → ∂/∂a of ½(σ(a) − 1)² for each output D(G(z)) = σ(a)."""
+    d = np.array([0.001, 0.01, 0.3, 0.5, 0.9, 0.999])
+    expected = (d - 1) * d * (1 - d)
+    got = as_array(call(least_squares_gradient, d.copy()), "least_squares_gradient(d_fake)")
+    expect_shape(got, d.shape, "least_squares_gradient(d_fake)")
+    if np.allclose(got, d - 1):
+        raise Hint("that is the gradient with respect to D(G(z)); the loss is differentiated with respect to "
+                   "the logit a, and D = σ(a) sits in between (chain rule)")
+    if np.allclose(got, -expected):
+        raise Hint("the sign is wrong: raising the logit raises D(G(z)) towards 1 and lowers the loss, so "
+                   "the gradient is negative")
+    if np.allclose(got, (d - 1) * d) or np.allclose(got, (d - 1) * (1 - d)):
+        raise Hint("the sigmoid's derivative is incomplete: write dσ/da with σ itself and keep both factors")
+    expect_close(got, expected, "least_squares_gradient(d_fake)", atol=1e-9,
+                 hint="differentiate ½(D − 1)² with respect to D, then D = σ(a) with respect to a")
+    return ("right: (D − 1)·D·(1 − D). At D(G(z)) = 0.001 it is about −0.001: behind a sigmoid the squared "
+            "error saturates as the minimax loss does, because dσ/da = σ(1 − σ) vanishes as D → 0.")
+
+
 MINIMAX_CHOICES = {"gradient": ("much smaller", "about the same", "much larger"),
                    "progress": ("much less far", "about as far", "much further")}
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"gradient": "much smaller", "progress": "about as far"}
 
 
 @checker("your prediction, before the minimax run")
