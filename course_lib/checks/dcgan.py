@@ -50,6 +50,51 @@ def check_slerp(slerp):
     return "right: on the arc, the vectors keep their length."
 
 
+def _stamps(x, kernel, stride, add=True, flip=False):
+    """The transposed convolution by stamp and add (valid padding), with two usual slips on demand."""
+    kernel = kernel[::-1, ::-1] if flip else kernel
+    (height, width, _), (kh, kw, c_out, _) = x.shape, kernel.shape
+    out = np.zeros(((height - 1) * stride + kh, (width - 1) * stride + kw, c_out))
+    for i in range(height):
+        for j in range(width):
+            stamp = kernel @ x[i, j]
+            window = (slice(i * stride, i * stride + kh), slice(j * stride, j * stride + kw))
+            out[window] = out[window] + stamp if add else stamp
+    return out
+
+
+@checker("the transposed convolution, stamp by stamp")
+def check_transposed_conv(transposed_conv):
+    """``transposed_conv(x, kernel, stride)``: x (H, W, C_in), kernel (kh, kw, C_out, C_in) as Keras's
+    Conv2DTranspose stores it, valid padding → ((H − 1)·stride + kh, (W − 1)·stride + kw, C_out)."""
+    rng = np.random.default_rng(21)
+    pixel = np.zeros((4, 4, 1))
+    pixel[1, 2, 0] = 1.0
+    cases = [("one bright pixel", pixel, rng.normal(size=(3, 3, 1, 1)), 2),
+             ("a 3×4 map with 2 channels", rng.normal(size=(3, 4, 2)), rng.normal(size=(4, 4, 3, 2)), 2),
+             ("stride 1, a 3×2 kernel", rng.normal(size=(5, 4, 2)), rng.normal(size=(3, 2, 2, 2)), 1),
+             ("stride 3, a 2×2 kernel", rng.normal(size=(3, 3, 1)), rng.normal(size=(2, 2, 2, 1)), 3)]
+    for name, x, kernel, stride in cases:
+        expected = _stamps(x, kernel, stride)
+        got = as_array(call(transposed_conv, x.copy(), kernel.copy(), stride), f"transposed_conv for {name}")
+        if got.shape != expected.shape:
+            if got.ndim == 3 and got.shape[:2] == expected.shape[:2] and got.shape[2] == kernel.shape[3]:
+                raise Hint(f"for {name} you return {got.shape[2]} channels: the kernel's layout is "
+                           "(kh, kw, C_out, C_in), output channels third")
+            raise Hint(f"for {name} ({x.shape}, stride {stride}, kernel {kernel.shape[:2]}) the output "
+                       f"should have shape {expected.shape}, got {got.shape}: every input pixel's stamp must "
+                       "fit, and neighbouring stamps start `stride` pixels apart")
+        if np.allclose(got, _stamps(x, kernel, stride, flip=True)) and not np.allclose(got, expected):
+            raise Hint(f"for {name} the stamps are flipped: each input pixel stamps the kernel as it is")
+        if np.allclose(got, _stamps(x, kernel, stride, add=False)) and not np.allclose(got, expected):
+            raise Hint(f"for {name} overlapping stamps overwrite each other: where they overlap they add up")
+        expect_close(got, expected, f"transposed_conv for {name}", atol=1e-6,
+                     hint="input pixel (i, j) adds the kernel, weighted by its channels, to the output "
+                          "window that starts at (i·stride, j·stride)")
+    return ("right: every input pixel stamps the kernel, scaled by its channels, and overlapping stamps add "
+            "up. That is Cᵀ, the transpose of a strided convolution, and Keras's Conv2DTranspose.")
+
+
 def _inception_score(probabilities):
     p = np.asarray(probabilities, dtype=float)
     marginal = p.mean(axis=0, keepdims=True)
@@ -101,6 +146,10 @@ def check_inception_score(inception_score):
 
 DISCRIMINATOR_RATE_CHOICES = {"d_margin": ("wider", "narrower", "about the same"),
                               "confident_share": ("higher", "lower", "about the same")}
+
+
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"d_margin": "wider", "confident_share": "lower"}
 
 
 @checker("your prediction, before the run")
