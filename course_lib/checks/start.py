@@ -22,6 +22,8 @@ def check_pixel_count(pixel_count):
                         hint="compute it from the images' shape instead of typing 784.")
 
 SAMPLE_DROP_CHOICES = ("under 1 point", "1 to 10 points", "over 10 points")
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"accuracy_drop": "1 to 10 points"}
 
 
 @checker("your prediction, before the run")
