@@ -1,5 +1,5 @@
-"""Checkers for chapter 01 (images as data): pixel scaling, grayscale conversion, channels first, the
-contrast experiment and the questionnaire."""
+"""Checkers for chapter 01 (images as data): grayscale conversion, channels first, cutting an image into
+tiles, the contrast experiment and the questionnaire."""
 from __future__ import annotations
 
 from course_lib.checks.core import (
@@ -10,31 +10,11 @@ from course_lib.checks.core import (
     expect_choices,
     expect_close,
     multiple_choice,
-    uint8_test_images,
 )
 
 import numpy as np
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights
-
-
-@checker("to_float: uint8 pixels to floats in [0, 1]")
-def check_to_float(to_float):
-    """``to_float(images)``: uint8 in 0..255 → float32 in 0..1, same shape."""
-    images = uint8_test_images((3, 5, 4), seed=0)
-    answer = call(to_float, images.copy())
-    got = as_array(answer, "to_float(images)")
-    if got.shape != images.shape:
-        raise Hint(f"the shape should stay {images.shape}, got {got.shape}")
-    if np.all(np.isin(got, (0.0, 1.0))) and got.max() <= 1:
-        raise Hint("all values came out 0 or 1: integer division (//) drops the fraction; use / 255")
-    if got.max() > 1.0 + 1e-6:
-        raise Hint(f"the largest value is {got.max():g}: divide by 255 so that white becomes 1.0")
-    expect_close(got, images / 255.0, "to_float(images)", atol=1e-6)
-    dtype = getattr(answer, "dtype", None)
-    if dtype != np.float32:
-        raise Hint(f"the values are right but the dtype is {dtype}; "
-                   "Keras works in float32 (.astype('float32'))")
 
 
 @checker("rgb_to_gray: a weighted sum of red, green and blue")
@@ -105,10 +85,56 @@ def check_to_channels_first(to_channels_first):
     return "every number kept its pixel and its channel, for a batch and for a single image."
 
 
+def _tiles(image, size):
+    height, width, channels = image.shape
+    return np.swapaxes(image.reshape(height // size, size, width // size, size, channels), 1, 2)
+
+
+@checker("to_tiles: an image cut into size × size tiles")
+def check_to_tiles(to_tiles):
+    """``to_tiles(image, size)``: an (H, W, C) image → (H // size, W // size, size, size, C), with
+    ``tiles[r, c]`` = ``image[r*size:(r+1)*size, c*size:(c+1)*size]``; the dtype unchanged."""
+    rng = np.random.default_rng(3)
+    for shape, size in (((6, 8, 3), 2), ((9, 6, 2), 3), ((4, 4, 1), 4), ((3, 5, 3), 1)):
+        image = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        answer = call(to_tiles, image.copy(), size)
+        got = as_array(answer, f"to_tiles(image, {size})")
+        expected = _tiles(image, size)
+        rows, columns, channels = shape[0] // size, shape[1] // size, shape[2]
+        where = f"for an image of shape {shape} and size {size}"
+        if got.shape != expected.shape:
+            if got.shape == (rows, size, columns, size, channels):
+                raise Hint(f"{where} you returned shape {got.shape}: the rows and columns are split the "
+                           "right way, but the axes are in the order (tile row, row inside the tile, tile "
+                           "column, column inside the tile, channel). The two tile indices should come first")
+            if got.shape == (columns, rows, size, size, channels) and rows != columns:
+                raise Hint(f"{where} you returned shape {got.shape}: tile columns before tile rows. "
+                           "tiles[r, c] should be the tile in tile row r and tile column c")
+            raise Hint(f"{where} the result should have shape (H // size, W // size, size, size, C) = "
+                       f"{expected.shape}, got {got.shape}")
+        if not np.array_equal(got, expected):
+            if size > 1 and np.array_equal(got, image.reshape(expected.shape)):
+                raise Hint(f"{where} the shape is right, but each tile holds a strip of one image row, not "
+                           "a size × size square: a reshape keeps the numbers in memory order, where the "
+                           "pixels of a row follow one another. Which axes have to move, carrying their "
+                           "numbers?")
+            if np.array_equal(got, np.swapaxes(expected, 2, 3)):
+                raise Hint(f"{where} every tile is transposed (its rows and columns swapped): "
+                           "tiles[r, c, i, j] should be image[r * size + i, c * size + j]")
+            raise Hint(f"{where} the values are not where they belong: tiles[r, c, i, j, ch] should be "
+                       "image[r * size + i, c * size + j, ch]")
+        if getattr(answer, "dtype", None) != image.dtype:
+            raise Hint(f"the tiles are right but the dtype became {getattr(answer, 'dtype', type(answer))}: "
+                       "cutting an image should not change its numbers' type (uint8 stays uint8)")
+    return "every pixel landed in its tile, for square and oblong grids and any tile size."
+
+
 CONTRAST_CHOICES = {
     "accuracy": ("within 2 points", "2 to 30 points lower", "over 30 points lower"),
     "confidence": ("higher", "about the same", "lower"),
 }
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"accuracy": "2 to 30 points lower", "confidence": "lower"}
 
 
 @checker("your prediction, before the run")
@@ -123,7 +149,7 @@ REASONS = {
     1: "height first, then width, then the channels last",
     2: "// is integer division: 0..254 become 0 and only 255 becomes 1",
     3: "float32 takes 4 bytes per value, uint8 one, for the same 47 million values",
-    4: "14 million images at 224 × 224 × 3 as float32 are more than 8 TB; a stream holds a batch at a time",
+    4: "14.2 million images at 224 × 224 × 3 as float32 are more than 8 TB; a stream holds a batch at a time",
     5: "a channel is bright where its colour is strong, and the blue background has little red",
     6: "w·x + b with x halved is w·x/2 + b: the biases act as thresholds that the fainter strokes no longer "
        "pass, and smaller scores give a flatter softmax",
