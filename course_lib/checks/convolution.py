@@ -1,5 +1,5 @@
-"""Checkers for chapter 02 (convolution): a loop convolution, output sizes, when the flip does not matter,
-the stacking prediction and the questionnaire."""
+"""Checkers for chapter 02 (convolution): a loop convolution, the padding 'same' adds, when the flip does
+not matter, the stacking prediction and the questionnaire."""
 from __future__ import annotations
 
 from course_lib import scratch
@@ -10,7 +10,6 @@ from course_lib.checks.core import (
     checker,
     expect_choices,
     expect_close,
-    expect_number_cases,
     multiple_choice,
 )
 
@@ -36,22 +35,50 @@ def check_conv2d_loop(conv2d_loop):
                           "kernel.")
 
 
-@checker("output_size: how big is the output?")
-def check_output_size(output_size):
-    """``output_size(n, k, stride, padding)`` for one axis, Keras semantics."""
-    cases = [(28, 3, 1, "valid"), (28, 5, 1, "valid"), (28, 3, 2, "valid"), (27, 4, 3, "valid"),
-             (28, 3, 1, "same"), (28, 3, 2, "same"), (7, 2, 3, "same"), (5, 5, 1, "valid"),
-             (10, 4, 4, "valid")]
+def _padding_for_same(n, k, stride):
+    out = -(-n // stride)
+    total = max((out - 1) * stride + k - n, 0)
+    return total // 2, total - total // 2
 
-    def hint(case, got, expected):
-        n, k, stride, padding = case
-        if padding == "same":
-            return "With 'same' the size is ceil(n / stride) whatever the kernel: -(-n // stride)."
-        if got == n - k + 1:
-            return "Remember the stride: (n − k) // stride + 1."
-        return "With 'valid' count the window positions: (n − k) // stride + 1."
 
-    expect_number_cases(output_size, cases, scratch.output_size, "output_size", hint)
+@checker("padding_for_same: the zeros that 'same' adds")
+def check_padding_for_same(padding_for_same):
+    """``padding_for_same(n, k, stride)`` → (before, after): the zeros Keras adds along one axis with
+    ``padding="same"``, so that the output has ceil(n / stride) values; an odd total puts the extra one
+    after."""
+    cases = [(28, 3, 1), (28, 4, 1), (28, 3, 2), (28, 4, 2), (28, 4, 3), (9, 1, 3), (7, 2, 3), (5, 5, 1),
+             (10, 2, 4), (11, 3, 5), (6, 7, 2), (1, 3, 1)]
+    for n, k, stride in cases:
+        expected = _padding_for_same(n, k, stride)
+        got = call(padding_for_same, n, k, stride)
+        name = f"padding_for_same({n}, {k}, {stride})"
+        if isinstance(got, np.ndarray):
+            got = got.tolist()
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Hint(f"{name} should return a pair (before, after), got {type(got).__name__} {got!r}")
+        if not all(isinstance(value, (int, np.integer)) and not isinstance(value, bool) for value in got):
+            raise Hint(f"{name} returned {tuple(got)}: the padding is a whole number of rows, (int, int)")
+        got = tuple(int(value) for value in got)
+        if got == expected:
+            continue
+        total, wanted = sum(got), sum(expected)
+        if min(got) < 0:
+            hint = ("Padding cannot be negative: when the windows already reach far enough, nothing is "
+                    "added.")
+        elif total == wanted and got == expected[::-1]:
+            hint = "The total is right, but Keras puts the odd zero after (bottom or right), not before."
+        elif total == wanted:
+            hint = "The total is right; split it as evenly as possible, the odd zero after."
+        elif stride > 1 and total == k - 1:
+            hint = (f"That is the padding for stride 1. With stride {stride} there are only "
+                    f"ceil({n} / {stride}) outputs: where does the last window start, and how far past the "
+                    "end of the input does it reach?")
+        else:
+            hint = ("Count from the last window: where does it start, and how many positions past the end of "
+                    "the input does it reach?")
+        expected_total = f", expected a total of {wanted}" if total != wanted else ""
+        raise Hint(f"{name} returned {got}{expected_total}. {hint}")
+    return "right: the last window decides the total, and Keras puts the odd zero after."
 
 
 def _flip_cases():
@@ -110,6 +137,8 @@ def check_flip_invariant(flip_invariant):
 
 
 STACKING_CHOICES = {"one_kernel": ("3x3", "5x5", "9x9", "none"), "every_5x5": ("yes", "no")}
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"one_kernel": "5x5", "every_5x5": "no"}
 
 
 @checker("your prediction, before the experiment")
