@@ -1,5 +1,5 @@
-"""Checkers for chapter 03 (pooling): a loop max-pool, the receptive field, global average pooling, the
-"no pooling" prediction and the questionnaire."""
+"""Checkers for chapter 03 (pooling): global average pooling, the receptive field, the gradient of max
+pooling, the "no pooling" prediction and the questionnaire."""
 from __future__ import annotations
 
 from course_lib import scratch
@@ -16,24 +16,62 @@ from course_lib.checks.core import (
 import numpy as np
 
 
-@checker("max_pool_loop: the article's max pooling with loops")
-def check_max_pool_loop(max_pool_loop):
-    """``max_pool_loop(x, size)``: 2-D input, size×size windows side by side (stride = size), "valid"."""
-    rng = np.random.default_rng(11)
+def _numerical_gradient(x, size, grad_out, eps=1e-6):
+    """∂L/∂x for L = Σ grad_out · max_pool2d(x, size), by central differences: nudge each pixel both ways."""
+    gradient = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += eps
+        down[index] -= eps
+        gradient[index] = np.sum(grad_out * (scratch.max_pool2d(up, size) - scratch.max_pool2d(down, size)))
+    return gradient / (2 * eps)
+
+
+@checker("max_pool_backward: where the gradient of max pooling goes")
+def check_max_pool_backward(max_pool_backward):
+    """``max_pool_backward(x, size, grad_out)`` → ∂L/∂x for a 2-D map pooled with size × size windows side by
+    side ("valid"), given ``grad_out`` = ∂L/∂Y. Compared with finite differences on random maps (no ties)."""
+    rng = np.random.default_rng(17)
     for shape, size in (((4, 4), 2), ((6, 9), 3), ((7, 5), 2), ((5, 5), 1)):
         x = rng.normal(size=shape)
-        got = as_array(call(max_pool_loop, x.copy(), size), f"max_pool_loop(x, {size})")
-        expected = scratch.max_pool2d(x, size)
-        if got.shape == scratch.max_pool2d(x, size, stride=1).shape and got.shape != expected.shape:
-            raise Hint(f"your output {got.shape} has one value per pixel position: the windows should move "
-                       f"by the pool size ({size}), not by 1, giving {expected.shape}")
-        if got.shape != expected.shape:
-            raise Hint(f"for x of shape {shape} and size {size} the output should be {expected.shape} "
-                       f"(H // size, W // size; leftover rows and columns are dropped), got {got.shape}")
-        if np.allclose(got, scratch.avg_pool2d(x, size)) and size > 1:
-            raise Hint("that is average pooling; take the largest value of each window (max)")
-        expect_close(got, expected, f"max_pool_loop(x, {size}) for x {shape}",
-                     hint="Y(i, j) is the max of x[i*size:(i+1)*size, j*size:(j+1)*size].")
+        out_shape = (shape[0] // size, shape[1] // size)
+        grad_out = rng.normal(size=out_shape)
+        got = as_array(call(max_pool_backward, x.copy(), size, grad_out.copy()),
+                       f"max_pool_backward(x, {size}, grad_out)")
+        where = f"for x of shape {shape} and size {size}"
+        if got.shape == out_shape and size > 1:
+            raise Hint(f"{where} you returned shape {got.shape}, one number per pooled output: the gradient "
+                       f"with respect to x has one number per input pixel, shape {shape}")
+        if got.shape != shape:
+            raise Hint(f"{where} the gradient should have x's shape {shape}, got {got.shape}")
+        expected = _numerical_gradient(x, size, grad_out)
+        if np.allclose(got, expected, atol=1e-5):
+            continue
+        rows, columns = out_shape[0] * size, out_shape[1] * size
+        spread = np.zeros(shape)
+        spread[:rows, :columns] = np.kron(grad_out, np.ones((size, size)))
+        winners = np.zeros(shape)
+        winners[:rows, :columns] = _numerical_gradient(x, size, np.ones(out_shape))[:rows, :columns]
+        covered = np.zeros(shape, dtype=bool)
+        covered[:rows, :columns] = True
+        if np.allclose(got, spread / size ** 2):
+            hint = ("That is average pooling's gradient, shared evenly over each window. In max pooling, "
+                    "nudge a pixel that is not the largest of its window: does the output move?")
+        elif np.allclose(got, spread):
+            hint = ("Every pixel of a window got the window's gradient, but nudging a pixel that is not the "
+                    "largest does not change the output at all.")
+        elif np.allclose(got, winners):
+            hint = ("The right pixels, but each should receive the gradient arriving from above "
+                    "(grad_out), not 1: the chain rule multiplies by it.")
+        elif np.allclose(got[covered], expected[covered]):
+            hint = ("Pixels in the leftover rows and columns, which no window covers, never change any "
+                    "output: their gradient is 0.")
+        else:
+            hint = "Which outputs change when you nudge that pixel, and by how much?"
+        first = tuple(int(i) for i in np.argwhere(~np.isclose(got, expected, atol=1e-5))[0])
+        raise Hint(f"{where}, your gradient at x{list(first)} is {got[first]:.4g}, but nudging that pixel "
+                   f"changes L = Σ grad_out · Y at the rate {expected[first]:.4g}. {hint}")
+    return "right: each window passes its gradient to the one pixel that won, and to no other."
 
 
 def _receptive_field(layer_list):
@@ -84,6 +122,8 @@ def check_receptive_field(receptive_field):
 
 POOLING_CHOICES = {"accuracy": ("with pooling higher", "about the same", "without pooling higher"),
                    "shift": ("with pooling loses more", "about the same", "without pooling loses more")}
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"accuracy": "about the same", "shift": "about the same"}
 
 
 @checker("your prediction, before the experiment")
