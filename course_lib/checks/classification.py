@@ -24,6 +24,8 @@ def _reference_per_class(y_true, y_pred, num_classes):
     return out
 
 
+# per_class_accuracy was chapter 08a's first exercise until issue 24 replaced it (its answer was on screen);
+# tests/test_checks.py still checks this checker.
 @checker("per-class accuracy")
 def check_per_class_accuracy(per_class_accuracy):
     """The learner's ``per_class_accuracy(y_true, y_pred, num_classes)``: one accuracy per class,
@@ -106,7 +108,69 @@ def check_top_k_accuracy(top_k_accuracy):
                         "top_k_accuracy on random probabilities, k=3", tolerance=1e-6)
 
 
+# Rows are true classes (100, 50 and 20 test images), columns predictions. The class sizes differ, so that
+# weighting the rows' counts and weighting their rates by the shares give different answers.
+SHARES_CONFUSION = np.array([[80, 15, 5], [10, 35, 5], [2, 8, 10]])
+
+
+def _precision_at_shares(confusion, shares):
+    rates = confusion / confusion.sum(axis=1, keepdims=True)
+    arriving = np.asarray(shares, dtype=float)[:, None] * rates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.diag(arriving) / arriving.sum(axis=0)
+
+
+@checker("precision at other class shares")
+def check_precision_at_shares(precision_at_shares):
+    """The learner's ``precision_at_shares(confusion, shares)``: for each class c, the share of the "c"
+    predictions that are right when the true classes arrive in the proportions ``shares`` and the model treats
+    each class as its row of the confusion matrix says; NaN for a class that is never predicted."""
+    confusion, shares = SHARES_CONFUSION, np.array([0.1, 0.3, 0.6])
+    name = "precision_at_shares(confusion, [0.1, 0.3, 0.6])"
+    answer = as_array(call(precision_at_shares, confusion.copy(), shares.copy()), name)
+    if answer.shape != (3,):
+        raise Hint(f"{name} should give one precision per class, an array of shape (3,); got shape "
+                   f"{answer.shape}")
+    rates = confusion / confusion.sum(axis=1, keepdims=True)
+    counts = shares[:, None] * confusion
+    mistakes = [
+        (confusion.diagonal() / confusion.sum(axis=0),
+         "that is the precision at the test set's own class sizes; the shares change how many images of each "
+         "true class arrive, and so how many of a column's predictions are right"),
+        (rates.diagonal(),
+         "that is each class's recall, which the shares do not change: precision asks, among the images "
+         "predicted c, how many are truly c"),
+        (counts.diagonal() / counts.sum(axis=0),
+         "a row's counts still carry the test set's class size: turn each row into rates first (what the "
+         "model does with one image of that class), then weight the rows by the shares"),
+        (rates.diagonal() / rates.sum(axis=0),
+         "that is the precision when every class is equally common; weight each row by its class's share"),
+    ]
+    for wrong, hint in mistakes:
+        if np.allclose(answer, wrong):
+            raise Hint(hint)
+    expect_close(answer, _precision_at_shares(confusion, shares), name,
+                 hint="precision of c = right 'c' predictions / all 'c' predictions, both counted among "
+                      "images that arrive in the proportions `shares`")
+    own = confusion.sum(axis=1) / confusion.sum()
+    usual = confusion.diagonal() / confusion.sum(axis=0)
+    expect_close(call(precision_at_shares, confusion.copy(), own), usual,
+                 "precision_at_shares at the test set's own class shares",
+                 hint="at the test set's own shares the answer is the usual precision, diagonal / column sum")
+    never = np.array([[5, 0, 5], [3, 0, 7], [0, 0, 10]])   # class 1 is never predicted
+    answer = as_array(call(precision_at_shares, never.copy(), np.array([0.2, 0.3, 0.5])),
+                      "precision_at_shares with a class never predicted")
+    if answer.shape != (3,) or not np.isnan(answer[1]):
+        raise Hint("class 1 is never predicted, so its precision is 0/0: return np.nan for it")
+    expect_close(answer[[0, 2]], _precision_at_shares(never, [0.2, 0.3, 0.5])[[0, 2]],
+                 "precision_at_shares with a class never predicted")
+    return ("right: the rows say what the model does with each class; how common the classes are decides "
+            "what stands behind each predicted label.")
+
+
 SCALING_CHOICES = ("lower", "about the same", "higher")
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"unscaled": "about the same"}
 
 
 @checker("your prediction, before the unscaled run")
