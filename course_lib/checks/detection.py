@@ -72,6 +72,8 @@ def check_nms(nms):
                    "suppress only when IoU > iou_threshold")
 
 
+# ap_from_hits was chapter 08b's third exercise until issue 24 replaced it (section 6 computes most of it on
+# screen); tests/test_checks.py still checks this checker.
 @checker("average precision")
 def check_average_precision(ap_function):
     """The learner's ``ap_from_hits(is_hit, scores, num_true)`` (all-point interpolated AP)."""
@@ -98,7 +100,70 @@ def check_average_precision(ap_function):
                         tolerance=1e-6)
 
 
+# (what the case tests, detections, their scores, true boxes, IoU threshold, the hint when it goes wrong).
+# The expected answers come from detection.match_detections, the library's matching.
+MATCH_CASES = [
+    ("two detections of one object", [[0, 0, 10, 10], [1, 0, 11, 10]], [0.9, 0.8], [[0, 0, 10, 10]], 0.5,
+     "a true box can be matched at most once: a second detection of the same object is a false positive"),
+    ("detections not in score order", [[0, 0, 10, 10], [2, 0, 12, 10]], [0.3, 0.9], [[0, 0, 10, 10]], 0.5,
+     "the most confident detection is matched first, whatever order the detections come in; the answer "
+     "still lists them in the order they were given"),
+    ("two true boxes side by side", [[2, 0, 12, 10], [-2, 0, 8, 10]], [0.9, 0.8],
+     [[0, 0, 10, 10], [2, 0, 12, 10]], 0.5,
+     "a detection takes the unmatched true box it overlaps most, not the first one that passes the "
+     "threshold; a box taken too early leaves a later detection without its object"),
+    ("its best true box already taken", [[0, 0, 10, 10], [1, 0, 11, 10]], [0.9, 0.8],
+     [[0, 0, 10, 10], [3, 0, 13, 10]], 0.5,
+     "when the true box a detection overlaps most is already taken, another unmatched true box with IoU at "
+     "least the threshold still makes it a hit"),
+    ("an IoU exactly at the threshold", [[0, 0, 10, 10]], [0.7], [[0, 0, 10, 20]], 0.5,
+     "IoU equal to the threshold counts as a hit (IoU ≥ iou_threshold)"),
+    ("a stricter threshold", [[0, 0, 10, 10], [30, 30, 40, 40]], [0.6, 0.5],
+     [[2, 0, 12, 10], [30, 30, 40, 40]], 0.75, "use the iou_threshold argument"),
+]
+
+
+@checker("matching detections to true boxes")
+def check_match_hits(match_hits):
+    """The learner's ``match_hits(pred_boxes, pred_scores, true_boxes, iou_threshold)``: for one image and one
+    class, a bool per detection (in the order given), True for a true positive; the library's
+    ``detection.match_detections`` is the reference."""
+    def run(pred, scores, true, threshold, what):
+        pred, true = np.array(pred, float).reshape(-1, 4), np.array(true, float).reshape(-1, 4)
+        answer = call(match_hits, pred.copy(), np.array(scores, float), true.copy(), threshold)
+        if answer is None:
+            raise Hint("match_hits returned None: did you forget a `return`?")
+        got = np.asarray(answer)
+        if got.shape != (len(pred),) or not (got.dtype == bool or np.isin(got, (0, 1)).all()):
+            raise Hint(f"{what}: return one True or False per detection ({len(pred)} here), got {answer!r}")
+        return got.astype(bool), detection.match_detections(pred, scores, true, threshold)
+
+    for what, pred, scores, true, threshold, hint in MATCH_CASES:
+        got, expected = run(pred, scores, true, threshold, what)
+        if not np.array_equal(got, expected):
+            raise Hint(f"{what}: got {got.tolist()}. {hint}")
+    try:
+        got, expected = run([[0, 0, 10, 10], [5, 5, 9, 9]], [0.8, 0.4], np.zeros((0, 4)), 0.5, "no true box")
+    except Hint:
+        raise
+    except Exception as error:
+        raise Hint(f"with no true box (true_boxes of shape (0, 4)) every detection is a false positive; your "
+                   f"function raised {type(error).__name__}: {error}") from None
+    if got.any():
+        raise Hint("with no true box (true_boxes of shape (0, 4)) every detection is a false positive")
+    rng = np.random.default_rng(8)
+    corners = rng.uniform(0, 40, (12, 2))
+    pred = np.concatenate([corners, corners + rng.uniform(6, 14, (12, 2))], axis=1)
+    true = pred[rng.choice(12, 6, replace=False)] + rng.normal(0, 2, (6, 4))
+    got, expected = run(pred, rng.random(12), true, 0.5, "12 random detections and 6 true boxes")
+    if not np.array_equal(got, expected):
+        raise Hint(f"12 random detections and 6 true boxes: got {got.tolist()}, expected {expected.tolist()}")
+    return "right: each object is found at most once, by the most confident detection that reaches it."
+
+
 DROP_CHOICES = ("small", "medium", "large")
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"map_drop": "medium", "hardest_digit": 1}
 
 
 @checker("your prediction, before the stricter hit")
