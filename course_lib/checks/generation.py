@@ -127,6 +127,8 @@ def check_truncated_noise(truncated_noise):
 
 LABEL_BLIND_CHOICES = {"class_agreement": ("about the same", "lower, but well above chance", "near chance"),
                        "confident_share": ("higher", "lower", "about the same")}
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"class_agreement": "near chance", "confident_share": "lower"}
 
 
 @checker("your prediction, before the run")
