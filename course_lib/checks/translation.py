@@ -16,6 +16,8 @@ from course_lib.checks.core import (
 import numpy as np
 
 
+# chapter 08e's exercise until issue 24 replaced it (its answer was on screen); tests/test_checks.py
+# still checks this checker.
 @checker("PSNR by hand")
 def check_psnr_by_hand(psnr_by_hand):
     target = np.zeros((2, 2))
@@ -38,6 +40,8 @@ def check_psnr_by_hand(psnr_by_hand):
     return "right: 10·log10(1 / MSE) dB; halving the squared error adds 3 dB."
 
 
+# chapter 08e's exercise until issue 24 replaced it (its answer was on screen); tests/test_checks.py
+# still checks this checker.
 @checker("the L1 loss")
 def check_l1_loss(l1_loss):
     prediction = np.array([[0.2, 0.9], [0.5, 0.0]])
@@ -55,6 +59,76 @@ def check_l1_loss(l1_loss):
     expect_equal_number(value, 0.175, "L1 of the 2×2 example", tolerance=1e-9,
                         hint="mean(|prediction − target|) = (0.2 + 0.1 + 0 + 0.4) / 4")
     return "right: mean |prediction − target|."
+
+
+def _psnr(prediction, target):
+    return float(10 * np.log10(1 / np.mean((np.asarray(prediction) - np.asarray(target)) ** 2)))
+
+
+@checker("a brightness offset with the same PSNR")
+def check_offset_with_same_psnr(offset_with_same_psnr):
+    """The learner's ``offset_with_same_psnr(target, degraded)``: the c > 0 for which ``target + c`` has the
+    PSNR against ``target`` that ``degraded`` has (c² = MSE, so c is the root mean squared error)."""
+    rng = np.random.default_rng(21)
+    for shape, noise in (((6, 6), 0.1), ((28, 28), 0.25)):
+        target = rng.random(shape)
+        degraded = np.clip(target + rng.normal(0, noise, shape), 0, 1)
+        mse = float(np.mean((degraded - target) ** 2))
+        name = f"offset_with_same_psnr on a {shape[0]}×{shape[1]} pair"
+        answer = call(offset_with_same_psnr, target.copy(), degraded.copy())
+        if np.size(as_array(answer, name)) != 1:
+            raise Hint(f"{name}: return one number, the offset c")
+        value = float(np.asarray(answer, dtype=float).item())
+        if np.isclose(value, -np.sqrt(mse)):
+            raise Hint("brighten the target: return the positive offset")
+        mistakes = [(mse, "that is the mean squared error itself; what is the MSE of target + c against "
+                          "target?"),
+                    (np.mean(np.abs(degraded - target)),
+                     "that matches the mean absolute (L1) difference, but PSNR is built on the squared one"),
+                    (_psnr(degraded, target), "return the offset c, not the PSNR")]
+        for wrong, hint in mistakes:
+            if np.isclose(value, wrong, rtol=1e-6):
+                raise Hint(f"{name}: {hint}")
+        expect_equal_number(value, np.sqrt(mse), name, tolerance=1e-6,
+                            hint="check it: the PSNR of target + c against target must equal the PSNR of "
+                                 "degraded against target")
+    return ("right: c² is the MSE of the brightened image. One number of decibels, two errors a viewer would "
+            "rate very differently.")
+
+
+def _block_means(image, shape):
+    rows, cols = image.shape[0] // shape[0], image.shape[1] // shape[1]
+    return image.reshape(shape[0], rows, shape[1], cols).mean(axis=(1, 3))
+
+
+@checker("the closest image with the right block means")
+def check_match_block_means(match_block_means):
+    """The learner's ``match_block_means(output, small)``: the image closest to ``output`` in squared error
+    whose block means equal ``small`` (each block moved by its own constant)."""
+    rng = np.random.default_rng(22)
+    for (height, width), (h, w) in (((8, 8), (2, 2)), ((12, 6), (3, 2)), ((28, 28), (7, 7))):
+        rows, cols = height // h, width // w
+        output, small = rng.random((height, width)), rng.random((h, w))
+        name = f"match_block_means of a {height}×{width} output and {h}×{w} block means"
+        answer = as_array(call(match_block_means, output.copy(), small.copy()), name)
+        expect_shape(answer, (height, width), name)
+        if not np.all(np.isfinite(answer)):
+            raise Hint(f"{name}: the result contains NaN or infinity")
+        if np.allclose(answer, np.kron(small, np.ones((rows, cols)))):
+            raise Hint(f"{name}: every block is now flat, so its mean is right but the output's detail is "
+                       "gone; stay as close to `output` as you can")
+        gap = np.abs(_block_means(answer, (h, w)) - small).max()
+        if gap > 1e-6:
+            raise Hint(f"{name}: the block means of your image are not `small` (off by up to {gap:.3g}); a "
+                       f"block here is {rows}×{cols} pixels (height // h by width // w)")
+        closest = output + np.kron(small - _block_means(output, (h, w)), np.ones((rows, cols)))
+        if not np.allclose(answer, closest, atol=1e-6):
+            moved, needed = np.sum((answer - output) ** 2), np.sum((closest - output) ** 2)
+            raise Hint(f"{name}: the block means are right, but your image is {moved:.4g} (sum of squared "
+                       f"changes) from `output`, where {needed:.4g} is enough. Within one block, how should "
+                       "a change of its mean be spread over its pixels to cost the least?")
+    return ("right: each block moves by one constant, the smallest change that fixes its mean. The true "
+            "image has these block means too, so the move can only bring an output closer to it.")
 
 
 @checker("the best single answer under L1 and L2")
@@ -104,6 +178,8 @@ def check_best_guess(best_guess):
 
 L1_ONLY_CHOICES = {"psnr": ("higher", "lower", "about the same"),
                    "roughness": ("higher", "lower", "about the same")}
+# the teacher's key for the prediction, kept here so that it is not on screen before the run
+PREDICTION = {"psnr": "about the same", "roughness": "lower"}
 
 
 @checker("your prediction, before the run")
