@@ -154,6 +154,8 @@ def check_stratified_split(stratified_split):
 
 
 CHOICES = ("hurts", "helps", "no change")
+# The teacher's key for the flip experiment, kept here so that it is not on screen before the run.
+PREDICTION = {"digits": "hurts", "clothes_mirrored": "helps"}
 
 
 @checker("your prediction, before the flip experiment")
@@ -167,14 +169,14 @@ QUESTIONNAIRE = {
     1: "c",  # augmentation helps most when data is scarce
     2: "b",  # RandomRotation's factor is a fraction of a full turn
     3: "a",  # choose on validation, report test once
-    4: "c",  # depthwise-separable multiply-adds ratio 1/N + 1/k²
+    4: "c",  # the separable/standard cost ratio 1/N + 1/k² falls with N and k only
     5: "b",  # why a frozen backbone wins with 10 labels per class
 }
 REASONS = {
     1: "augmentation adds variety the data lacks; with 12,000 images the variety is already there",
     2: "factor 0.05 is ±0.05 of 360°, about ±18°, not ±0.05 radians or degrees",
     3: "a setting chosen on the test set makes the test score optimistic; it is not a fresh sample anymore",
-    4: "1/C_out + 1/(k·k): 1/64 + 1/9 ≈ 0.127",
+    4: "the cost ratio is 1/N + 1/k²: more filters or a larger kernel lower it; C and the image size cancel",
     5: "50 images cannot teach every feature; with pretrained convolutions only the dense layers must adapt",
 }
 
