@@ -64,6 +64,8 @@ def check_tolerated_digit_errors(tolerated_digit_errors):
         raise Hint(f"{name} is {value:.4g}, which is not right. {hint}")
 
 
+# class_iou was chapter 08c's second exercise until issue 24 replaced it (chapter 08b's IoU again, for
+# masks); tests/test_checks.py still checks this checker.
 @checker("IoU of one class")
 def check_class_iou(class_iou):
     """The learner's ``class_iou(true_masks, pred_masks, c)``; NaN when class c is nowhere."""
@@ -106,6 +108,81 @@ def check_mask_to_box(mask_to_box):
                  "mask_to_box(mask, 2)")
     if call(mask_to_box, mask, 5) is not None:
         raise Hint("class 5 is not in the mask: return None rather than a box")
+
+
+def _regions(mask, c):
+    """The number of 4-connected regions of class c (a flood fill from every pixel not yet reached)."""
+    inside = np.asarray(mask) == c
+    seen, count = np.zeros(inside.shape, bool), 0
+    for start in zip(*np.nonzero(inside)):
+        if seen[start]:
+            continue
+        count, stack = count + 1, [start]
+        seen[start] = True
+        while stack:
+            y, x = stack.pop()
+            for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                on_the_mask = 0 <= ny < inside.shape[0] and 0 <= nx < inside.shape[1]
+                if on_the_mask and inside[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    stack.append((ny, nx))
+    return count
+
+
+def _region_cases():
+    """(what the case tests, mask, class, the hint when the count is wrong)."""
+    two = np.zeros((8, 10), np.int64)
+    two[1:3, 1:4] = 3
+    two[5:7, 5:9] = 3
+    corner = np.zeros((6, 6), np.int64)
+    corner[1, 1] = corner[2, 2] = corner[3, 3] = 5                 # touching only at corners
+    edges = np.zeros((5, 8), np.int64)
+    edges[2, 0] = edges[2, 7] = 4                                  # at the left and the right edge of one row
+    between = np.zeros((5, 9), np.int64)
+    between[1:4, 1:4] = 2
+    between[1:4, 5:8] = 2
+    between[1:4, 4] = 7                                            # another class between two regions of 2
+    ring = np.zeros((7, 7), np.int64)
+    ring[1:6, 1:6] = 1
+    ring[2:5, 2:5] = 0                                             # one region with a hole
+    snake = np.zeros((7, 7), np.int64)
+    snake[1, 1:6] = snake[1:6, 5] = snake[5, 1:6] = snake[3:6, 1] = snake[3, 1:4] = 6   # one winding region
+    return [
+        ("two separate blobs", two, 3, "count regions, not pixels: pixels that touch belong to one region"),
+        ("three pixels touching only at their corners", corner, 5,
+         "here a pixel's neighbours are the 4 above, below, left and right; pixels that touch only at a "
+         "corner are separate regions"),
+        ("one pixel at the left edge and one at the right edge", edges, 4,
+         "the left and right edges of the mask are not neighbours (np.roll wraps around)"),
+        ("two blobs with another class between them", between, 2,
+         "only pixels of class c join a region; a pixel of another class separates two regions"),
+        ("a ring around a hole", ring, 1, "a region may have a hole; it is still one region"),
+        ("a winding stroke", snake, 6,
+         "a region can wind around: follow the neighbours of the neighbours until none is left "
+         "(a flood fill)"),
+        ("a class that is absent", two, 8, "a class with no pixel has no region: 0"),
+    ]
+
+
+@checker("regions of one class")
+def check_count_regions(count_regions):
+    """The learner's ``count_regions(mask, c)``: the number of 4-connected regions of class c in one mask."""
+    for what, mask, c, hint in _region_cases():
+        answer = call(count_regions, mask.copy(), c)
+        if isinstance(answer, (np.ndarray, list, tuple)) and np.size(answer) == 1:
+            answer = np.asarray(answer).item()
+        if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+            raise Hint(f"{what}: return a whole number, the count of regions; got {answer!r}")
+        expected = _regions(mask, c)
+        if answer != expected:
+            raise Hint(f"{what}: got {answer} region(s). {hint}")
+    rng = np.random.default_rng(5)
+    mask = (rng.random((20, 20)) < 0.45).astype(np.int64) * 3
+    expected, answer = _regions(mask, 3), call(count_regions, mask.copy(), 3)
+    if answer != expected:
+        raise Hint(f"a random 20×20 mask: got {answer} regions of class 3, expected {expected}")
+    return ("right: a flood fill turns one class of a semantic mask into separate regions, the first step "
+            "from semantic towards instance segmentation.")
 
 
 SKIP_CHOICES = {"mean_iou": ("lower", "about the same", "higher"), "more_errors": ("outline", "identity")}
