@@ -85,6 +85,8 @@ def check_within_class_diversity(within_class_diversity):
             "can.")
 
 
+# balanced_labels was chapter 08d's second exercise until issue 24 replaced it (a one-liner);
+# tests/test_checks.py still checks this checker.
 @checker("balanced labels")
 def check_balanced_labels(balanced_labels):
     for count, classes in ((100, 10), (23, 10), (7, 3)):
@@ -97,6 +99,35 @@ def check_balanced_labels(balanced_labels):
             raise Hint(f"for count={count} and {classes} classes every class should appear "
                        f"{count // classes} or {count // classes + 1} times; got counts {counts.tolist()}")
     return "right: every digit is requested (almost) equally often."
+
+
+@checker("the label table's gradient")
+def check_label_table_gradient(label_table_gradient):
+    """The learner's ``label_table_gradient(labels, row_gradients, num_classes)``: the (num_classes, D)
+    gradient of an Embedding table, each row the sum of the batch's rows for that label (zeros for an absent
+    label)."""
+    rng = np.random.default_rng(31)
+    for labels, num_classes in (([3, 1, 3, 0, 3, 1], 5), (rng.integers(0, 10, 64), 10)):
+        labels = np.asarray(labels)
+        rows = rng.normal(size=(len(labels), 4))
+        name = f"label_table_gradient of {len(labels)} labels, {num_classes} classes"
+        answer = as_array(call(label_table_gradient, labels.copy(), rows.copy(), num_classes), name)
+        expect_shape(answer, (num_classes, 4), name)
+        expected = np.zeros((num_classes, 4))
+        np.add.at(expected, labels, rows)
+        once = np.zeros((num_classes, 4))
+        once[labels] += rows                  # an indexed += keeps one row per repeated label
+        counts = np.bincount(labels, minlength=num_classes)[:, None]
+        if np.allclose(answer, once) and not np.allclose(once, expected):
+            raise Hint(f"{name}: a label that appears more than once got only one of its rows: an indexed "
+                       "`+=` with repeated indices does not add them all up")
+        if np.allclose(answer, expected / np.maximum(counts, 1)):
+            raise Hint(f"{name}: you averaged the rows of each label; every example's loss term adds its own "
+                       "gradient, so the rows add up")
+        expect_close(answer, expected, name,
+                     hint="row k of the table's gradient: the sum of the rows of the examples labelled k")
+    return ("right: the table's gradient adds up the rows of each label, so Adam sees one gradient per row, "
+            "as the maths says.")
 
 
 @checker("truncated noise")
