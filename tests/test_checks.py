@@ -1,5 +1,6 @@
 """The checkers of chapters 01–04 and 06–08e: each accepts a right answer written here, independently of the
-notebooks, gives every hint it has to the mistake that hint names, and never crashes on a malformed answer.
+notebooks, and gives every hint it has to the mistake that hint names; every checker of every chapter never
+crashes on a malformed answer.
 
 tests/test_reference_solutions.py runs every checker on the reference solution written in its notebook;
 tests/test_checks_core.py tests the checker pattern itself and chapter 05's checkers.
@@ -13,6 +14,7 @@ from course_lib.checks import (
     gan_objective,
     generation,
     images,
+    little_data,
     pooling,
     segmentation,
     translation,
@@ -22,6 +24,14 @@ from course_lib.checks.core import ExerciseFailed
 
 import numpy as np
 import pytest
+from mistakes import (
+    pool_backward,
+    same_padding,
+    same_padding_odd_first,
+    same_padding_unclipped,
+    tiles_by_reshape_only,
+    tiles_in_split_order,
+)
 
 pytestmark = pytest.mark.usefixtures("lenient")
 
@@ -35,14 +45,6 @@ def conv2d_loop(x, k):
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
             out[i, j] = np.sum(x[i:i + kh, j:j + kw] * flipped)
-    return out
-
-
-def max_pool_loop(x, size):
-    out = np.zeros((x.shape[0] // size, x.shape[1] // size))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = x[i * size:(i + 1) * size, j * size:(j + 1) * size].max()
     return out
 
 
@@ -60,11 +62,6 @@ def receptive_field_own_stride(layer_list):
         jump *= stride
         field += (kernel - 1) * jump
     return field
-
-
-def naive_softmax(z):
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def hidden_layer_gradients(x, labels, W1, b1, W2, b2, relu_mask=True, mean=True):
@@ -93,11 +90,6 @@ def value_at_optimum(p_data, p_g, dx):
 
 def find_collapsed(histograms):
     return min(histograms, key=lambda name: histograms[name].min() / histograms[name].sum())
-
-
-def slerp(a, b, t):
-    omega = np.arccos(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
-    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
 
 
 def share_where(selected_by, other, num_classes, empty=np.nan):
@@ -211,9 +203,6 @@ CASES = [
     # (checker, right answer, [(wrong answer, words the hint must contain), ...])
     # chapters 01–04
     # (checker, right answer, [(wrong answer, words the hint must contain), ...])
-    (images.check_to_float, lambda x: x.astype("float32") / 255,
-     [(lambda x: x // 255, "integer division"), (lambda x: x / 255, "float32"),
-      (lambda x: x * 1.0, "divide by 255")]),
     (images.check_rgb_to_gray, lambda im: im @ np.array([0.299, 0.587, 0.114]),
      [(lambda im: im.mean(axis=-1), "plain mean"), (lambda im: im[..., :1], "drop the channel axis")]),
     (images.check_to_channels_first, lambda x: np.moveaxis(x, -1, -3),
@@ -224,16 +213,10 @@ CASES = [
       (lambda x: np.moveaxis(x, -1, -3).astype("float32"), "dtype")]),
     (convolution.check_conv2d_loop, conv2d_loop,
      [(scratch.correlate2d, "flipped"), (lambda x, k: scratch.conv2d(x, k, padding="same"), "should be")]),
-    (convolution.check_output_size, lambda n, k, s, p: scratch.output_size(n, k, s, p),
-     [(lambda n, k, s, p: n - k + 1, "Remember the stride"),
-      (lambda n, k, s, p: (n - k) // s + 1, "ceil(n / stride)")]),
     (convolution.check_flip_invariant, lambda k: bool(np.array_equal(k, k[::-1, ::-1])),
      [(lambda k: bool(np.array_equal(k, k[:, ::-1])), "one axis is not enough"),
       (lambda k: bool(np.array_equal(k, k.T)), "transpose"), (lambda k: True, "opposite signs"),
       (lambda k: False, "answered False"), (lambda k: k, "True or False")]),
-    (pooling.check_max_pool_loop, max_pool_loop,
-     [(lambda x, s: scratch.max_pool2d(x, s, stride=1), "not by 1"),
-      (lambda x, s: scratch.avg_pool2d(x, s), "average pooling")]),
     (pooling.check_receptive_field, receptive_field,
      [(lambda layer_list: 1 + sum(k - 1 for k, s in layer_list), "ignored the strides"),
       (lambda layer_list: int(np.prod([k for k, s in layer_list])), "do not multiply"),
@@ -241,30 +224,18 @@ CASES = [
       (receptive_field_own_stride, "own stride")]),
     (pooling.check_global_average_pool, lambda x: x.mean(axis=(0, 1)),
      [(lambda x: x.mean(axis=-1), "over the channels"), (lambda x: x.max(axis=(0, 1)), "maximum")]),
-    (dense.check_conv_params, lambda kh, kw, ci, co: (kh * kw * ci + 1) * co,
-     [(lambda kh, kw, ci, co: kh * kw * ci * co, "biases"),
-      (lambda kh, kw, ci, co: (kh * kw + 1) * co, "C_in")]),
     (dense.check_hidden_layer_gradients, hidden_layer_gradients,
      [(lambda *a: hidden_layer_gradients(*a, relu_mask=False), "ReLU is missing"),
       (lambda *a: hidden_layer_gradients(*a, mean=False), "mean"),
       (lambda *a: tuple(-g for g in hidden_layer_gradients(*a)), "sign"),
       (lambda *a: (hidden_layer_gradients(*a)[0].T, hidden_layer_gradients(*a)[1]), "orientation"),
       (lambda *a: hidden_layer_gradients(*a)[0], "pair")]),
-    (dense.check_softmax_stable, lambda z: scratch.softmax(z),
-     [(naive_softmax, "Subtract each row's maximum"),
-      (lambda z: scratch.softmax(z, axis=0), "columns sum to 1")]),
     (dense.check_cross_entropy, lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y]))),
      [(lambda p, y: float(-np.sum(np.log(p[np.arange(len(y)), y]))), "sum"),
       (lambda p, y: float(np.mean(np.log(p[np.arange(len(y)), y]))), "sign"),
       (lambda p, y: -np.log(p[np.arange(len(y)), y]), "one number")]),
     # chapters 06–08e
     # (checker, right answer, [(wrong answer, words the hint must contain), ...])
-    (gan_objective.check_value_of_game, lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)),
-     [(lambda r, f: np.log(r), "one number"),
-      (lambda r, f: np.mean(np.log(r)) + np.mean(np.log(f)), "log(1 − D(G(z)))"),
-      (lambda r, f: np.mean(np.log(np.concatenate([r, 1 - f]))), "two means separately"),
-      (lambda r, f: np.mean(np.log(r)) - np.mean(np.log(1 - f)),
-       "mean(log d_real) + mean(log(1 − d_fake))")]),
     (gan_objective.check_optimal_discriminator, optimal_discriminator,
      [(lambda p, g: g / (p + g), "1 − D*"), (lambda p, g: p / (p + g), "divides 0 by 0"),
       (lambda p, g: p / (p + g + 1), "D*(x) = p_data(x) / (p_data(x) + p_g(x))"),
@@ -275,11 +246,6 @@ CASES = [
       (lambda p, g, dx: np.nansum(p * np.log(p / (p + g)) + g * np.log(p / (p + g))) * dx, "log(1 − D*)"),
       (lambda p, g, dx: np.nansum(p * np.log(p / (p + g))) * dx, "the value is not right"),
       (lambda p, g, dx: np.ones(3), "one number")]),
-    (gan_objective.check_generator_gradients, lambda d: (np.mean(-d), np.mean(d - 1)),
-     [(lambda d: np.mean(-d), "return a pair"), (lambda d: (np.mean(d - 1), np.mean(-d)), "swapped"),
-      (lambda d: (np.mean(d), np.mean(1 - d)), "mind the sign"),
-      (lambda d: (2 * np.mean(-d), np.mean(d - 1)), "the minimax gradient"),
-      (lambda d: (np.mean(-d), np.mean(-d)), "the non-saturating gradient")]),
     (dcgan.check_inception_score, inception_score,
      [(lambda p: np.ones(len(p)), "one number"),
       (lambda p: np.log(inception_score(p)), "the mean KL divergence"),
@@ -294,8 +260,6 @@ CASES = [
     (dcgan.check_find_collapsed, find_collapsed,
      [(lambda h: 0, "return the name"), (lambda h: max(h, key=lambda name: h[name][0]), "draws every digit"),
       (lambda h: next(iter(h)), "not the collapsed one")]),
-    (dcgan.check_slerp, slerp,
-     [(lambda a, b, t: (1 - t) * a + t * b, "straight line"), (lambda a, b, t: a, "Ω is the angle")]),
     (generation.check_within_class_diversity, within_class_diversity,
      [(lambda x, y: np.zeros(3), "one number"),
       (lambda x, y: within_class_diversity(x, np.zeros(len(y))), "same label"),
@@ -308,10 +272,6 @@ CASES = [
      lambda: {"class_agreement": "near chance", "confident_share": "lower"},
      [(lambda: {"class_agreement": "near chance"}, "keys"),
       (lambda: {"class_agreement": "0.1", "confident_share": "lower"}, "choose")]),
-    (generation.check_balanced_labels, lambda count, k=10: np.arange(count) % k,
-     [(lambda count, k=10: np.arange(count - 1) % k, "has shape"),
-      (lambda count, k=10: np.arange(count) // (count // k), "ints in 0..9"),
-      (lambda count, k=10: np.random.default_rng(0).integers(0, k, count), "should appear")]),
     (generation.check_truncated_noise, truncated_noise,
      [(lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, limit, seed)[:, 0], "has shape"),
       (lambda n, d, limit=1.0, seed=0: np.random.default_rng(seed).normal(size=(n, d)), "exceed the limit"),
@@ -321,17 +281,6 @@ CASES = [
       (lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, limit, None), "the same seed"),
       (lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, limit, 0), "use the seed argument"),
       (lambda n, d, limit=1.0, seed=0: truncated_noise(n, d, 1.0, seed), "use the limit argument")]),
-    (translation.check_psnr_by_hand, lambda p, t: 10 * np.log10(1 / mse(p, t)),
-     [(lambda p, t: (p - t) ** 2, "one number"),
-      (lambda p, t: 10 * np.log10(1 / np.sqrt(mse(p, t))), "*squared*"),
-      (lambda p, t: np.log10(1 / mse(p, t)), "ten times the base-10"),
-      (lambda p, t: 10 * np.log(1 / mse(p, t)), "ten times the base-10"),
-      (lambda p, t: mse(p, t), "MSE = mean((prediction − target)²)")]),
-    (translation.check_l1_loss, lambda p, t: float(np.mean(np.abs(p - t))),
-     [(lambda p, t: np.abs(p - t), "one number"), (mse, "mean squared error"),
-      (lambda p, t: float(np.sum(np.abs(p - t))), "not the sum"),
-      (lambda p, t: float(np.mean(p - t)), "absolute value"),
-      (lambda p, t: float(np.max(np.abs(p - t))), "mean(|prediction − target|)")]),
     (translation.check_best_guess,
      lambda c, loss: np.mean(c, axis=0) if loss == "l2" else np.median(c, axis=0),
      [(lambda c, loss: np.asarray(c), "return one image"),
@@ -343,12 +292,6 @@ CASES = [
       (lambda c, loss: np.median(c, axis=0) + (0.1 if loss == "l2" else 0.0), "derivative")]),
     (translation.check_l1_only_prediction, lambda: {"psnr": "higher", "roughness": "lower"},
      [(lambda: {"psnr": "higher"}, "keys"), (lambda: {"psnr": "better", "roughness": "lower"}, "choose")]),
-    (classification.check_per_class_accuracy, lambda t, p, k: share_where(t, p, k),
-     [(lambda t, p, k: float(np.mean(t == p)), "one number"),
-      (lambda t, p, k: np.full(k, np.mean(t == p)), "overall accuracy"),
-      (lambda t, p, k: share_where(p, t, k), "not by the prediction"),
-      (lambda t, p, k: share_where(t, p, k)[::-1], "differs from the expected value"),
-      (lambda t, p, k: share_where(t, p, k, empty=0.0), "NaN")]),
     (classification.check_most_confused, most_confused,
      [(lambda m: None, "forget a `return`"),
       (lambda m: int(np.argmax(np.where(np.eye(len(m), dtype=bool), -1, m))), "return a pair"),
@@ -375,8 +318,6 @@ CASES = [
       (lambda b, s, t: list(detection.non_max_suppression(b, s, t))[::-1], "best score first"),
       (lambda b, s, t: [1], "kept [1], expected [1, 3]"),
       (lambda b, s, t: list(detection.non_max_suppression(b, s, 0.5)), "iou_threshold=0.95")]),
-    (detection_checks.check_average_precision, detection.average_precision,
-     [(lambda h, s, n: float(np.mean(h)), "non-increasing")]),
     (segmentation.check_tolerated_digit_errors, lambda m, t: tolerated(m, t),
      [(lambda m, t: None, "forget a `return`"),
       (lambda m, t: np.full(len(m), 0.5), "one number for all images"),
@@ -385,20 +326,44 @@ CASES = [
       (lambda m, t: tolerated(m, t, cap=False), "cannot exceed 1"),
       (lambda m, t: float(np.mean([tolerated(x, t) for x in m])), "not image by image"),
       (lambda m, t: (1 - t) * np.size(m) / np.sum(np.asarray(m) == 0), "how many pixels may be wrong")]),
-    (segmentation.check_class_iou, class_iou,
-     [(lambda t, p, c: class_iou(t, p, c, over="pred"), "predicted pixels only"),
-      (lambda t, p, c: class_iou(t, p, c, over="true"), "true pixels only"),
-      (lambda t, p, c: float(np.sum((t == c) & (p == c))), "|true == c AND pred == c|"),
-      (lambda t, p, c: class_iou(t, p, c, empty=0.0), "float('nan')")]),
     (segmentation.check_mask_to_box, mask_to_box,
      [(lambda m, c: mask_to_box(m, c, rows_first=True), "x is the column"),
       (lambda m, c: mask_to_box(m, c, end=0), "exclusive"),
       (lambda m, c: mask_to_box(m, c, end=2), "mask_to_box(mask, 4) differs"),
       (lambda m, c: mask_to_box(m, c, absent=np.zeros(4)), "return None")]),
+    (images.check_to_tiles, lambda image, size: np.swapaxes(tiles_in_split_order(image, size), 1, 2),
+     [(tiles_by_reshape_only, "strip of one image row"), (tiles_in_split_order, "tile indices"),
+      (lambda image, size: np.swapaxes(tiles_in_split_order(image, size), 1, 2).swapaxes(2, 3), "transposed"),
+      (lambda image, size: np.swapaxes(tiles_in_split_order(image, size), 1, 2) / 1, "dtype"),
+      (lambda image, size: "tiles", "numbers")]),
+    (convolution.check_padding_for_same,
+     same_padding,
+     [(lambda n, k, s: ((k - 1) // 2, k - 1 - (k - 1) // 2), "padding for stride 1"),
+      (same_padding_unclipped, "cannot be negative"),
+      (same_padding_odd_first, "odd zero after"),
+      (lambda n, k, s: (0.5, 0.5), "whole number"), (lambda n, k, s: 2, "pair (before, after)")]),
+    (pooling.check_max_pool_backward, pool_backward,
+     [(lambda x, s, g: pool_backward(x, s, g, "average"), "average pooling"),
+      (lambda x, s, g: pool_backward(x, s, g, "every"), "not the largest"),
+      (lambda x, s, g: pool_backward(x, s, g, "ones"), "chain rule"),
+      (lambda x, s, g: g, "one number per input pixel"),
+      (lambda x, s, g: np.zeros((x.shape[0] + 1, x.shape[1])), "x's shape")]),
+    (dense.check_cnn_params, lambda size, specs: dense._cnn_params(size, specs),
+     [(lambda size, specs: dense._cnn_params(size, specs, biases=False), "biases are missing"),
+      (lambda size, specs: "93322", "one number")]),
+    (dense.check_softmax_jacobian,
+     lambda z: np.diag(scratch.softmax(z)) - np.outer(scratch.softmax(z), scratch.softmax(z)),
+     [(lambda z: np.diag(scratch.softmax(z)), "off-diagonal"), (lambda z: scratch.softmax(z), "has shape")]),
+    (gan_objective.check_optimal_logit, lambda m, g, s: gan_objective._optimal_logit(m, g, s),
+     [(lambda m, g, s: m - g, "pair")]),
+    (gan_objective.check_least_squares_gradient, lambda d: (d - 1) * d * (1 - d),
+     [(lambda d: d - 1, "chain rule")]),
+    (dcgan.check_transposed_conv, lambda x, k, s: dcgan._stamps(x, k, s),
+     [(lambda x, k, s: dcgan._stamps(x, k, s, add=False), "add up")]),
 ]
 #: Checkers that compute their own answer with Keras (dense's with the backend's automatic differentiation):
 #: they run in every pass of the test command; the others are NumPy code, the same on any backend.
-ON_THE_BACKEND = {dense.check_hidden_layer_gradients}
+ON_THE_BACKEND = {dense.check_hidden_layer_gradients, little_data.check_inverted_residual_params}
 
 
 def checker_id(check):
@@ -425,7 +390,22 @@ def raises(*args):
     raise RuntimeError("boom")
 
 
-@pytest.mark.parametrize("check", by_checker([(case[0],) for case in CASES]))
+def every_checker():
+    """Every exercise checker of every chapter's module (the ones decorated with core.checker)."""
+    import importlib
+    import pkgutil
+
+    import course_lib.checks
+
+    found = []
+    for module_info in pkgutil.iter_modules(course_lib.checks.__path__):
+        module = importlib.import_module(f"course_lib.checks.{module_info.name}")
+        found += [value for name, value in sorted(vars(module).items()) if name.startswith("check_")
+                  and hasattr(value, "exercise") and value.__module__ == module.__name__]
+    return found
+
+
+@pytest.mark.parametrize("check", by_checker([(check,) for check in every_checker()]))
 @pytest.mark.parametrize("answer", [None, 42, "text", raises, lambda *a: None, lambda *a: "x",
                                     lambda *a: [[1, 2]]],
                          ids=["None", "int", "str", "raises", "returns None", "returns str", "wrong shape"])

@@ -12,24 +12,20 @@ pytestmark = [pytest.mark.once, pytest.mark.usefixtures("lenient")]   # NumPy ch
 
 def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("COURSE_STRICT", "1")
-    with pytest.raises(core.ExerciseFailed, match="accuracy"):
-        checks.check_accuracy(lambda probabilities, labels: 2.0)
+    with pytest.raises(core.ExerciseFailed, match="standard error"):
+        checks.check_accuracy_standard_error(lambda accuracy, n: 2.0)
 
 
 def test_checker_turns_crashes_into_hints():
-    def crashes(probabilities, labels):
-        return probabilities / undefined_name  # noqa: F821
-    result = checks.check_accuracy(crashes)
+    def crashes(accuracy, n):
+        return accuracy / undefined_name  # noqa: F821
+    result = checks.check_accuracy_standard_error(crashes)
     assert not result and "NameError" in result.message and "line" in result.message
-    not_written = checks.check_accuracy(lambda p, y: (_ for _ in ()).throw(NotImplementedError()))
+    def not_yet(accuracy, n):
+        raise NotImplementedError
+    not_written = checks.check_accuracy_standard_error(not_yet)
     assert "not written yet" in not_written.message
-    assert "expected a function" in checks.check_accuracy(42).message
-
-
-def test_accuracy_checker():
-    assert checks.check_accuracy(lambda p, y: float(np.mean(p.argmax(1) == y)))
-    assert "count" in checks.check_accuracy(lambda p, y: int(np.sum(p.argmax(1) == y))).message
-    assert not checks.check_accuracy(lambda p, y: float(np.mean(p.argmax(0)[: len(y)] == y)))
+    assert "expected a function" in checks.check_accuracy_standard_error(42).message
 
 
 def test_accuracy_standard_error_checker():

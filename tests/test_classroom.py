@@ -8,9 +8,9 @@ back and the gradebook is exported. The five students:
 * bob: every stub left as released, graded with ``COURSE_STRICT`` unset in this process: 0;
 * carol: a wrong ``rgb_to_gray`` and, in the same cell, ``checks.check_rgb_to_gray = lambda f: True``:
   ``tampered``, that exercise 0, the rest kept;
-* dave: a ``to_float`` cell that hangs: ``timeout`` on that exercise only (a short timeout for the test);
+* dave: a ``to_tiles`` cell that hangs: ``timeout`` on that exercise only (a short timeout for the test);
 * erin: a ``rgb_to_gray`` cell that kills its kernel, as a hub's out-of-memory killer does: ``kernel-died``,
-  the two exercises checked before it kept, the three after it named as not reached.
+  the exercise checked before it kept, the four after it named as not reached.
 """
 
 import csv
@@ -118,7 +118,7 @@ def classroom(tmp_path_factory):
         # dave's to_channels_first also writes to stderr each time it runs, inside the graded checker cell
         "dave": dict(
             reference,
-            to_float="import time\ntime.sleep(600)\n" + reference["to_float"],
+            to_tiles="import time\ntime.sleep(600)\n" + reference["to_tiles"],
             to_channels_first=reference["to_channels_first"] + WARNS,
         ),
         "erin": dict(
@@ -169,14 +169,14 @@ def test_the_csv_has_one_row_per_student_with_the_interface_columns(graded, clas
             "notes",
         ]
     assert sorted(rows) == sorted(STUDENTS)
-    assert {row["max_score"] for row in rows.values()} == {"6"}
+    assert {row["max_score"] for row in rows.values()} == {"7"}
     assert result.returncode == 1, "exit status 0 only when every row is graded"
     for row in rows.values():
         assert float(row["seconds"]) > 1 and 200 < float(row["peak_mb"]) < 4000, row
 
 
 def test_reference_answers_score_full_marks(graded):
-    assert (graded[1]["alice"]["status"], graded[1]["alice"]["score"]) == ("graded", "6")
+    assert (graded[1]["alice"]["status"], graded[1]["alice"]["score"]) == ("graded", "7")
 
 
 def test_untouched_stubs_score_zero_without_course_strict_in_the_environment(graded, classroom):
@@ -186,14 +186,14 @@ def test_untouched_stubs_score_zero_without_course_strict_in_the_environment(gra
 
 def test_a_rebound_checker_is_caught(graded):
     carol = graded[1]["carol"]
-    assert (carol["status"], carol["score"]) == ("tampered", "5")
+    assert (carol["status"], carol["score"]) == ("tampered", "6")
     assert "rgb_to_gray" in carol["notes"] and "course_lib.checks.images.check_rgb_to_gray" in carol["notes"]
 
 
 def test_a_hung_cell_costs_its_exercise_only(graded):
     dave = graded[1]["dave"]
     assert (dave["status"], dave["score"]) == ("timeout", "5")
-    assert f"timeout ({CELL_TIMEOUT} s per cell): to_float" in dave["notes"]
+    assert f"timeout ({CELL_TIMEOUT} s per cell): to_tiles" in dave["notes"]
 
 
 def test_stderr_in_a_graded_cell_does_not_cost_a_correct_answer_its_points(graded, classroom):
@@ -216,8 +216,8 @@ def test_stderr_in_a_graded_cell_does_not_cost_a_correct_answer_its_points(grade
 
 def test_a_killed_kernel_keeps_the_points_checked_before_it(graded):
     erin = graded[1]["erin"]
-    assert (erin["status"], erin["score"]) == ("kernel-died", "2")
-    assert "not reached: rgb_to_gray, to_channels_first, questionnaire" in erin["notes"]
+    assert (erin["status"], erin["score"]) == ("kernel-died", "1")
+    assert "not reached: rgb_to_gray, to_channels_first, to_tiles, questionnaire" in erin["notes"]
 
 
 def test_nbgraders_gradebook_and_export_agree_with_the_csv(graded, classroom):
@@ -267,6 +267,6 @@ def test_feedback_reaches_the_students_and_holds_no_solution_line(graded, classr
     import html
 
     assert not [line for line in solution_lines if html.escape(line) in page or line in page]
-    assert "Score: 0.0 / 6.0" in page or "0.0 / 6.0" in page
+    assert "0.0 / 7.0" in page   # bob's score: 0 of 7 points
     carol = (course / "feedback" / "carol" / STEM / f"{STEM}.html").read_text(encoding="utf-8")
     assert "Checked again outside your notebook" in carol

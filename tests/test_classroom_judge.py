@@ -30,7 +30,8 @@ def _notebook(path):
 def test_every_graded_cell_names_a_checker_of_the_library_and_an_answer_above_it(path):
     notebook = _notebook(path)
     found = table.exercises(notebook, path.name)
-    graded = [cell for cell in notebook["cells"] if table.grader(cell).get("grade")]
+    graded = [cell for cell in notebook["cells"]
+              if table.grader(cell).get("grade") and not table.grader(cell).get("solution")]
     assert len(found) == len(graded) > 0
     for exercise in found:
         checker = getattr(importlib.import_module(exercise.module), exercise.checker, None)
@@ -120,7 +121,7 @@ def test_the_judge_sees_through_what_an_answer_does_to_the_checkers(tmp_path):
         "    numpy.isclose = lambda a, b, **k: numpy.ones(numpy.shape(a), bool)\n"
         "    return images\n",
         # a cell that never finishes, and one that raises
-        "to_float": "while True:\n    pass\n",
+        "to_tiles": "while True:\n    pass\n",
         "contrast_prediction": "raise ValueError('no idea')\n",
     }
     notebook = _with_answers(_notebook(source), answers)
@@ -136,7 +137,7 @@ def test_the_judge_sees_through_what_an_answer_does_to_the_checkers(tmp_path):
         json.dumps(
             _with_answers(
                 _notebook(other),
-                {"output_size": "def output_size(n, k, stride, padding):\n    return IMAGE_SIDE\n"},
+                {"padding_for_same": "def padding_for_same(n, k, stride):\n    return IMAGE_SIDE, 0\n"},
             )
         )
     )
@@ -144,7 +145,7 @@ def test_the_judge_sees_through_what_an_answer_does_to_the_checkers(tmp_path):
     verdicts = {verdict["answer_id"]: verdict for verdict in cheat}
     assert {name: verdict["outcome"] for name, verdict in verdicts.items()} == {
         "contrast_prediction": "wrong",
-        "to_float": "timeout",
+        "to_tiles": "timeout",
         "rgb_to_gray": "wrong",
         "to_channels_first": "tampered",
         "questionnaire": "missing",
@@ -154,9 +155,9 @@ def test_the_judge_sees_through_what_an_answer_does_to_the_checkers(tmp_path):
     assert "the eye is most sensitive to green" in verdicts["rgb_to_gray"]["message"]
     assert verdicts["to_channels_first"]["changed"] == ["numpy.isclose"]
     by_answer = {verdict["answer_id"]: verdict for verdict in elsewhere}
-    assert by_answer["output_size"]["outcome"] == "outside"
-    assert "IMAGE_SIDE" in by_answer["output_size"]["message"]
-    assert {verdict["outcome"] for name, verdict in by_answer.items() if name != "output_size"} == {
+    assert by_answer["padding_for_same"]["outcome"] == "outside"
+    assert "IMAGE_SIDE" in by_answer["padding_for_same"]["message"]
+    assert {verdict["outcome"] for name, verdict in by_answer.items() if name != "padding_for_same"} == {
         "confirmed"
     }
 

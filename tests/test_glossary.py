@@ -56,3 +56,60 @@ def test_the_glossary_is_a_real_one():
 def test_chapter_00_and_the_readme_link_the_glossary():
     assert "GLOSSARY.md" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "GLOSSARY.md" in (ROOT / "chapters" / "00_start_here.ipynb").read_text(encoding="utf-8")
+
+
+def _glossary_rows():
+    """(Chinese, English, chapters) of every row of GLOSSARY.md's term tables (the first table lists the
+    article's sections and the chapters that follow each, which is another kind of credit)."""
+    terms = GLOSSARY[GLOSSARY.index("## The course itself"):]
+    for line in terms.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 3 and CHINESE.search(cells[0]) and cells[0] != "中文":
+            yield tuple(cells)
+
+
+def _chapters(field: str) -> list[str]:
+    """"05, 08a–08c" or "all" → the chapter numbers it names."""
+    numbers = [path.stem.split("_", 1)[0] for path in CHAPTERS]
+    if field == "all":
+        return numbers
+    named = []
+    for part in re.split(r",\s*", field):
+        first, _, last = part.partition("–")
+        assert first in numbers and (not last or last in numbers), f"GLOSSARY.md: no chapter {part!r}"
+        named += numbers[numbers.index(first): numbers.index(last) + 1] if last else [first]
+    return named
+
+
+def _names(text: str, separators: str) -> list[str]:
+    """A cell's names: the parts between separators, each with and without its parenthesis, and what the
+    parenthesis holds ("线性整流函数 (ReLU)" → 线性整流函数, ReLU)."""
+    inside = re.findall(r"[(（]([^)）]*)[)）]", text)
+    outside = re.sub(r"[(（][^)）]*[)）]", "", text)
+    parts = [part for piece in [outside, *inside] for part in re.split(separators, piece)]
+    return [part.strip() for part in parts if len(part.strip()) >= 2]
+
+
+@pytest.mark.parametrize("row", list(_glossary_rows()), ids=lambda row: row[0])
+def test_every_term_is_used_by_the_chapters_the_glossary_names(row):
+    """A term's chapters really use it: its Chinese, or its English name (the text before a colon or a
+    semicolon; hyphens ignored), appears in each chapter the row names."""
+    chinese, english, field = row
+    names = _names(chinese, r"[/、]") + _names(re.split(r"[:;]", english)[0], r"/")
+    for number in _chapters(field):
+        path = next(path for path in CHAPTERS if path.stem.split("_", 1)[0] == number)
+        text = path.read_text(encoding="utf-8")
+        plain = json.dumps(json.loads(text), ensure_ascii=False).lower().replace("-", "")
+        assert any(name.lower().replace("-", "") in plain for name in names), (
+            f"GLOSSARY.md: {chinese} ({english}) is credited to chapter {number}, which never uses it")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_chapter_opens_with_its_goals_in_chinese(path):
+    """A 本章目标 box under the title: three or four goals, in Chinese, before the chapter starts."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"][:2]
+    text = next(("".join(cell["source"]) for cell in cells if "**本章目标**" in "".join(cell["source"])), None)
+    assert text, f"{path.name}: no **本章目标** box in its first two cells"
+    box = text[text.index("**本章目标**"):].split("\n\n")[0]
+    goals = [line for line in box.splitlines() if line.startswith("> - ") and CHINESE.search(line)]
+    assert 3 <= len(goals) <= 4, f"{path.name}: 本章目标 lists {len(goals)} goals"

@@ -14,46 +14,6 @@ from course_lib.checks.core import (
 
 import numpy as np
 
-
-def _reference_per_class(y_true, y_pred, num_classes):
-    out = np.full(num_classes, np.nan)
-    for c in range(num_classes):
-        members = y_true == c
-        if members.any():
-            out[c] = np.mean(y_pred[members] == c)
-    return out
-
-
-# per_class_accuracy was chapter 08a's first exercise until issue 24 replaced it (its answer was on screen);
-# tests/test_checks.py still checks this checker.
-@checker("per-class accuracy")
-def check_per_class_accuracy(per_class_accuracy):
-    """The learner's ``per_class_accuracy(y_true, y_pred, num_classes)``: one accuracy per class,
-    NaN for a class with no example."""
-    y_true = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
-    y_pred = np.array([0, 1, 0, 1, 1, 2, 0, 0, 2])
-    answer = as_array(call(per_class_accuracy, y_true, y_pred, 3), "per_class_accuracy(...)")
-    if answer.shape == ():
-        raise Hint("you returned one number; return one accuracy per class (an array of num_classes values)")
-    expected = _reference_per_class(y_true, y_pred, 3)
-    if answer.shape == (3,) and np.allclose(answer, np.mean(y_pred == y_true)):
-        raise Hint("every entry is the overall accuracy: restrict to the examples whose TRUE label is c")
-    by_prediction = [np.mean(y_true[y_pred == c] == c) for c in range(3)]  # [0.5, 2/3, 1]: precision
-    if answer.shape == (3,) and np.allclose(answer, by_prediction):
-        raise Hint("select the examples by their true label (y_true == c), not by the prediction")
-    expect_close(answer, expected, "per_class_accuracy(y_true, y_pred, 3)",
-                 hint="for class c: among the examples with y_true == c, the fraction with y_pred == c")
-    rng = np.random.default_rng(1)
-    y_true, y_pred = rng.integers(0, 5, 200), rng.integers(0, 5, 200)
-    y_true[y_true == 4] = 3  # class 4 has no example
-    answer = as_array(call(per_class_accuracy, y_true, y_pred, 5), "per_class_accuracy(...)")
-    expected = _reference_per_class(y_true, y_pred, 5)
-    if answer.shape != (5,) or not np.isnan(answer[4]):
-        raise Hint("a class with no example should get NaN (its accuracy is undefined), and the "
-                   "result should still have num_classes entries")
-    expect_close(answer[:4], expected[:4], "per_class_accuracy on random labels")
-
-
 # A confusion matrix in which the typical mistakes land in different cells: the largest off-diagonal
 # count (12) is at row 2, column 0; read transposed (rows as predictions) it comes out as (0, 2), which
 # holds only 2; the largest count above the diagonal (9) is at (0, 1).

@@ -32,24 +32,6 @@ def check_find_collapsed(find_collapsed):
     return "right: a collapsed generator never draws some digits, so its smallest class share is (near) 0."
 
 
-@checker("spherical interpolation (slerp)")
-def check_slerp(slerp):
-    rng = np.random.default_rng(8)
-    a, b = rng.normal(size=16), rng.normal(size=16)
-    omega = np.arccos(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
-    for t in (0.0, 0.3, 1.0):
-        expected = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
-        answer = call(slerp, a.copy(), b.copy(), t)
-        if t == 0.3 and np.allclose(as_array(answer), (1 - t) * a + t * b):
-            raise Hint("that is the straight line (linear interpolation); slerp follows the arc, "
-                       "weights sin((1 − t)Ω)/sin Ω and sin(tΩ)/sin Ω")
-        expect_close(answer, expected, f"slerp(a, b, {t})", atol=1e-6,
-                     hint="Ω is the angle between a and b: cos Ω = a·b / (|a| |b|)")
-    u, v = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    expect_close(call(slerp, u, v, 0.5), [np.sqrt(0.5)] * 2, "slerp of two unit vectors at t = 0.5")
-    return "right: on the arc, the vectors keep their length."
-
-
 def _stamps(x, kernel, stride, add=True, flip=False):
     """The transposed convolution by stamp and add (valid padding), with two usual slips on demand."""
     kernel = kernel[::-1, ::-1] if flip else kernel

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from course_lib import detection
-from course_lib.checks.core import Hint, as_array, call, checker, expect_equal_number, multiple_choice
+from course_lib.checks.core import Hint, call, checker, expect_equal_number, multiple_choice
 
 import numpy as np
 
@@ -70,34 +70,6 @@ def check_nms(nms):
     if sorted(loose) != list(range(5)):
         raise Hint("with iou_threshold=0.95 no pair here overlaps that much, so all 5 boxes should stay: "
                    "suppress only when IoU > iou_threshold")
-
-
-# ap_from_hits was chapter 08b's third exercise until issue 24 replaced it (section 6 computes most of it on
-# screen); tests/test_checks.py still checks this checker.
-@checker("average precision")
-def check_average_precision(ap_function):
-    """The learner's ``ap_from_hits(is_hit, scores, num_true)`` (all-point interpolated AP)."""
-    cases = [
-        ([True, True, False], [0.9, 0.8, 0.1], 2, 1.0),
-        ([False, True, True], [0.9, 0.8, 0.7], 2, 2 / 3),
-        ([True, False, True], [0.9, 0.8, 0.7], 4, 0.25 * 1 + 0.25 * 2 / 3),
-        ([True, True], [0.3, 0.9], 3, 2 / 3),
-    ]
-    for hits, scores, num_true, expected in cases:
-        answer = call(ap_function, np.array(hits), np.array(scores), num_true)
-        reference = detection.average_precision(hits, scores, num_true)
-        if not np.isclose(reference, expected):  # the hand-worked value must agree with the library
-            raise RuntimeError(f"checker case {hits} is wrong: library gives {reference}")
-        expect_equal_number(answer, expected, f"ap_from_hits({hits}, {scores}, num_true={num_true})",
-                            tolerance=1e-6, hint="sort by score (highest first), accumulate TP and FP, "
-                            "precision = TP/(TP+FP), recall = TP/num_true; make precision non-increasing "
-                            "from the right, then sum (recall step) x precision")
-    rng = np.random.default_rng(3)
-    hits, scores = rng.random(40) < 0.6, rng.random(40)
-    answer = as_array(call(ap_function, hits, scores, 30), "ap_from_hits on random detections")
-    expect_equal_number(answer.reshape(-1)[0] if answer.size == 1 else answer,
-                        detection.average_precision(hits, scores, 30), "ap_from_hits on random detections",
-                        tolerance=1e-6)
 
 
 # (what the case tests, detections, their scores, true boxes, IoU threshold, the hint when it goes wrong).

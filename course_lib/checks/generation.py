@@ -85,22 +85,6 @@ def check_within_class_diversity(within_class_diversity):
             "can.")
 
 
-# balanced_labels was chapter 08d's second exercise until issue 24 replaced it (a one-liner);
-# tests/test_checks.py still checks this checker.
-@checker("balanced labels")
-def check_balanced_labels(balanced_labels):
-    for count, classes in ((100, 10), (23, 10), (7, 3)):
-        labels = as_array(call(balanced_labels, count, classes), "balanced_labels")
-        expect_shape(labels, (count,), f"balanced_labels({count}, {classes})")
-        if not np.all(labels == np.round(labels)) or labels.min() < 0 or labels.max() >= classes:
-            raise Hint(f"the labels should be ints in 0..{classes - 1}")
-        counts = np.bincount(labels.astype(int), minlength=classes)
-        if counts.max() - counts.min() > 1:
-            raise Hint(f"for count={count} and {classes} classes every class should appear "
-                       f"{count // classes} or {count // classes + 1} times; got counts {counts.tolist()}")
-    return "right: every digit is requested (almost) equally often."
-
-
 @checker("the label table's gradient")
 def check_label_table_gradient(label_table_gradient):
     """The learner's ``label_table_gradient(labels, row_gradients, num_classes)``: the (num_classes, D)

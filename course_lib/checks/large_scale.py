@@ -7,62 +7,6 @@ from course_lib.checks.core import Hint, call, checker, expect_choices, multiple
 
 import numpy as np
 
-# check_shards_for_worker and check_scaled_learning_rate: the chapter's former exercises 1 and 2, replaced
-# (their answers were on screen); kept until tests/test_reference_solutions.py drops their rows.
-
-
-@checker("each worker's shards")
-def check_shards_for_worker(shards_for_worker):
-    """The learner's ``shards_for_worker(files, worker, num_workers)``: every file goes to exactly one
-    worker, the shares differ by at most one file, and a worker's share does not depend on anything else."""
-    for num_files, num_workers in ((16, 2), (16, 3), (10, 4), (3, 3), (7, 1)):
-        files = [f"train-{i:05d}-of-{num_files:05d}.tfrecord" for i in range(num_files)]
-        shares = []
-        for worker in range(num_workers):
-            share = call(shards_for_worker, list(files), worker, num_workers)
-            if not isinstance(share, (list, tuple)):
-                raise Hint(f"return a list of file names, got {type(share).__name__}")
-            shares.append(list(share))
-        taken = [name for share in shares for name in share]
-        missing = sorted(set(files) - set(taken))
-        if missing:
-            raise Hint(f"with {num_files} files and {num_workers} workers, no worker reads {missing[0]}: "
-                       "every shard must belong to some worker, or its images are never trained on")
-        if len(taken) != len(set(taken)) or set(taken) - set(files):
-            raise Hint(f"with {num_files} files and {num_workers} workers, some file is read by two workers "
-                       "(or a name was invented): each image should be seen once per epoch")
-        sizes = [len(share) for share in shares]
-        if max(sizes) - min(sizes) > 1:
-            raise Hint(f"with {num_files} files and {num_workers} workers the shares hold {sizes} files: "
-                       "the busiest worker sets the pace, so balance them to within one file")
-    return "every shard belongs to exactly one worker, and the shares are balanced."
-
-
-def _scaled_learning_rate(base_learning_rate, base_batch, per_replica_batch, replicas):
-    return base_learning_rate * per_replica_batch * replicas / base_batch
-
-
-@checker("the learning rate for more replicas")
-def check_scaled_learning_rate(scaled_learning_rate):
-    """The learner's ``scaled_learning_rate(base_learning_rate, base_batch, per_replica_batch, replicas)``:
-    the linear scaling rule, the learning rate grown with the global batch."""
-    cases = [(0.01, 128, 128, 2), (0.1, 256, 32, 8), (0.01, 128, 64, 2), (3e-4, 64, 64, 1),
-             (0.05, 512, 128, 16)]
-    for case in cases:
-        got = call(scaled_learning_rate, *case)
-        expected = _scaled_learning_rate(*case)
-        if not isinstance(got, (int, float)) or isinstance(got, bool):
-            raise Hint(f"return a number, got {type(got).__name__}")
-        if not math.isclose(got, expected, rel_tol=1e-9):
-            base_lr, base_batch, per_replica, replicas = case
-            if math.isclose(got, base_lr * replicas, rel_tol=1e-9):
-                raise Hint(f"scaled_learning_rate{case} returned {got:g}: the rule follows the *global* "
-                       "batch (per-replica batch × replicas) against the batch the base rate was tuned on")
-            global_batch = per_replica * replicas
-            raise Hint(f"scaled_learning_rate{case} returned {got:g}; the global batch is {global_batch}, "
-                       f"{global_batch / base_batch:g} times the base batch {base_batch}")
-    return "the learning rate grows with the global batch, as the linear scaling rule says."
-
 
 def _machines_needed(num_images, images_per_second, hours, scaling_efficiency):
     return math.ceil(num_images / (images_per_second * scaling_efficiency * hours * 3600))

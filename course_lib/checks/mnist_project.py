@@ -3,24 +3,9 @@ from __future__ import annotations
 
 import math
 
-from course_lib.checks.core import Hint, call, checker, expect_choices, expect_equal_number, multiple_choice
+from course_lib.checks.core import Hint, call, checker, expect_choices, multiple_choice
 
 import numpy as np
-
-
-@checker("accuracy")
-def check_accuracy(accuracy_from_probabilities):
-    """``accuracy_from_probabilities(probabilities, labels)`` → share of argmax == label."""
-    rng = np.random.default_rng(7)
-    probabilities = rng.dirichlet(np.ones(10), size=50)
-    labels = rng.integers(0, 10, size=50)
-    labels[:20] = probabilities[:20].argmax(axis=1)
-    expected = float(np.mean(probabilities.argmax(axis=1) == labels))
-    got = call(accuracy_from_probabilities, probabilities, labels)
-    hint = "take the argmax over the class axis (axis=1), compare with the labels, and average."
-    if isinstance(got, (float, int, np.floating, np.integer)) and not isinstance(got, bool) and 1 < got <= 50:
-        hint = "that looks like a count of correct predictions: divide by the number of examples."
-    expect_equal_number(got, expected, "accuracy_from_probabilities(...)", hint, tolerance=1e-9)
 
 
 def _standard_error(accuracy, n):

@@ -8,22 +8,10 @@ from course_lib.checks.core import (
     checker,
     expect_choices,
     expect_close,
-    expect_equal_number,
     multiple_choice,
 )
 
 import numpy as np
-
-
-def _example_masks():
-    true = np.zeros((2, 6, 6), np.int64)
-    pred = np.zeros((2, 6, 6), np.int64)
-    true[0, 1:4, 1:3] = 3   # 6 pixels of class 3
-    pred[0, 1:4, 1:4] = 3   # 9 predicted, 6 overlap
-    true[1, 2:5, 2:5] = 5   # 9 pixels of class 5
-    pred[1, 2:5, 2:4] = 5   # 6 right
-    pred[1, 2:5, 4] = 3     # 3 pixels of class 5 predicted as 3
-    return true, pred
 
 
 def _tolerated_reference(masks, target):
@@ -62,32 +50,6 @@ def check_tolerated_digit_errors(tolerated_digit_errors):
             hint = ("how many pixels may be wrong in all, if the accuracy over all pixels is to reach the "
                     "target? Those wrong pixels are digit pixels")
         raise Hint(f"{name} is {value:.4g}, which is not right. {hint}")
-
-
-# class_iou was chapter 08c's second exercise until issue 24 replaced it (chapter 08b's IoU again, for
-# masks); tests/test_checks.py still checks this checker.
-@checker("IoU of one class")
-def check_class_iou(class_iou):
-    """The learner's ``class_iou(true_masks, pred_masks, c)``; NaN when class c is nowhere."""
-    true, pred = _example_masks()
-    background = float(np.sum((true == 0) & (pred == 0)) / np.sum((true == 0) | (pred == 0)))
-    cases = [(3, 6 / 12), (5, 6 / 9), (0, background)]
-    for c, expected in cases:
-        answer = call(class_iou, true, pred, c)
-        hint = "IoU = |true == c AND pred == c| / |true == c OR pred == c|, counted over all pixels"
-        both = np.sum((true == c) & (pred == c))
-        if answer is not None and np.size(answer) == 1 and not isinstance(answer, str):
-            value = float(np.asarray(answer, dtype=float).item())
-            if abs(value - expected) > 1e-6 and np.isclose(value, both / max(np.sum(pred == c), 1)):
-                hint = "you divided by the predicted pixels only; divide by the union of true and predicted"
-            elif abs(value - expected) > 1e-6 and np.isclose(value, both / max(np.sum(true == c), 1)):
-                hint = "you divided by the true pixels only; divide by the union of true and predicted"
-        expect_equal_number(answer, expected, f"class_iou(true, pred, {c})", tolerance=1e-6, hint=hint)
-    answer = call(class_iou, true, pred, 7)
-    value = as_array(answer, "class_iou for a class that appears nowhere")
-    if value.size != 1 or not np.isnan(value.item()):
-        raise Hint("class 7 is in neither mask, so its IoU is 0/0: return float('nan') (np.nanmean "
-                   "then leaves it out of the mean), not 0 or 1")
 
 
 @checker("box around a mask")
