@@ -107,8 +107,8 @@ def test_every_term_is_used_by_the_chapters_the_glossary_names(row):
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_every_chapter_opens_with_its_goals_in_chinese(path):
     """A 本章目标 box under the title: three or four goals, in Chinese, before the chapter starts."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"][:2]
-    text = next(("".join(cell["source"]) for cell in cells if "**本章目标**" in "".join(cell["source"])), None)
+    sources = ["".join(cell["source"]) for cell in json.loads(path.read_text(encoding="utf-8"))["cells"][:2]]
+    text = next((source for source in sources if "**本章目标**" in source), None)
     assert text, f"{path.name}: no **本章目标** box in its first two cells"
     box = text[text.index("**本章目标**"):].split("\n\n")[0]
     goals = [line for line in box.splitlines() if line.startswith("> - ") and CHINESE.search(line)]

@@ -156,7 +156,8 @@ def _third_party_imports(folders) -> set[str]:
                     found |= {alias.name.split(".")[0] for alias in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     found.add(node.module.split(".")[0])
-    local = {"course_lib", "course_tools", "mnist", "conftest"}   # the project's own (bench/mnist.py)
+    # the project's own modules (bench/mnist.py, tests/mistakes.py)
+    local = {"course_lib", "course_tools", "mnist", "conftest", "mistakes"}
     return {name for name in found - local - OPTIONAL_IMPORTS if name not in sys.stdlib_module_names}
 
 
