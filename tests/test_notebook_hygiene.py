@@ -1,5 +1,7 @@
-"""The chapter notebooks as committed: valid nbformat v4, no outputs, no execution counts, and balanced
-``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers. Reads the files on disk; runs nothing."""
+"""The chapter notebooks as committed: valid nbformat v4, no outputs, no execution counts, balanced
+``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers, and the closing boxes of the house style. Reads the
+files on disk; runs nothing."""
+import json
 from pathlib import Path
 
 from course_tools import student
@@ -68,3 +70,15 @@ def test_the_first_code_cell_says_which_mode_runs(notebook):
     _, content = notebook
     first = next(cell.source for cell in content.cells if cell.cell_type == "code")
     assert "config.announce_mode()" in first
+
+
+@pytest.mark.parametrize("path", sorted(CHAPTERS.glob("*.ipynb")), ids=lambda path: path.stem)
+def test_every_chapter_has_what_to_remember_and_ends_with_its_chinese_key_points(path):
+    """The house style: a "What to remember" box (after the teaching, before or after the exercises) and the
+    中文要点 box as the last cell."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(cell["source"]) for cell in cells]
+    assert sources[-1].startswith("## 中文要点"), f"{path.name}: the last cell is not the 中文要点 box"
+    remember = [index for index, source in enumerate(sources) if "## What to remember" in source.splitlines()]
+    assert len(remember) == 1, f"{path.name}: {len(remember)} '## What to remember' boxes"
+    assert remember[0] > len(cells) // 3, f"{path.name}: 'What to remember' comes before the teaching is done"
