@@ -6,8 +6,9 @@ same indentation that raises ``NotImplementedError``, and clears every output. N
 notebook changes. In a markdown cell the block becomes an "Your answer here" line.
 
 The rule is nbgrader's own (its ClearSolutions preprocessor): a line that contains a marker is a
-marker line, and the stub lines take the marker line's indentation. ``nbgrader_config.py`` sets
-nbgrader's stubs to ``CODE_STUB`` and ``MARKDOWN_STUB``, so that ``nbgrader generate_assignment``
+marker line, and the stub lines take the marker line's indentation. The course's ``nbgrader_config.py``
+(written by ``python -m course_tools classroom init``) sets nbgrader's stubs to ``CODE_STUB`` and
+``MARKDOWN_STUB``, so that ``nbgrader generate_assignment``
 and ``python -m course_tools student`` write the same text in every cell (tests/test_nbgrader.py).
 """
 from __future__ import annotations
