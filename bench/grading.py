@@ -30,19 +30,8 @@ from course_tools import manifest  # noqa: E402
 from course_tools.classroom import exercises as table  # noqa: E402
 from course_tools.classroom.course import init_course, pick_chapters  # noqa: E402
 
-GENERATE = """
-import sys
-from nbgrader.apps import NbGraderAPI
-from nbgrader.coursedir import CourseDirectory
-from traitlets.config.loader import PyFileConfigLoader
-
-config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
-api = NbGraderAPI(CourseDirectory(config=config), config=config)
-for stem in sys.argv[1:]:
-    result = api.generate_assignment(stem, force=True, create=True)
-    if not result["success"]:
-        sys.exit(stem + ": " + result.get("error", "") + result.get("log", ""))
-"""
+GENERATE = ("import sys; from course_tools.classroom.course import generate_assignments; "
+            "generate_assignments('.', sys.argv[1:])")
 
 
 def submit(course: Path, stem: str, student: str, answered: bool) -> None:

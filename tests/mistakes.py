@@ -5,6 +5,7 @@ checker rejects it and says what to look at.
 """
 
 from course_lib import detection as detection_lib
+from course_lib.checks import segmentation as segmentation_checks
 
 import numpy as np
 
@@ -122,26 +123,7 @@ def scaled_blocks(output, small):
 
 def regions_eight_neighbours(mask, c):
     """A flood fill that also joins pixels touching at a corner."""
-    inside = np.asarray(mask) == c
-    seen, count = np.zeros(inside.shape, bool), 0
-    for start in zip(*np.nonzero(inside)):
-        if seen[start]:
-            continue
-        count, stack = count + 1, [start]
-        seen[start] = True
-        while stack:
-            y, x = stack.pop()
-            for ny in (y - 1, y, y + 1):
-                for nx in (x - 1, x, x + 1):
-                    if (
-                        0 <= ny < inside.shape[0]
-                        and 0 <= nx < inside.shape[1]
-                        and inside[ny, nx]
-                        and not seen[ny, nx]
-                    ):
-                        seen[ny, nx] = True
-                        stack.append((ny, nx))
-    return count
+    return segmentation_checks._regions(mask, c, corners=True)
 
 
 def table_gradient_indexed(labels, row_gradients, num_classes=10):

@@ -45,19 +45,8 @@ pytestmark = pytest.mark.once
 
 # Every assignment generated in one process through nbgrader's API (what `nbgrader generate_assignment <stem>`
 # runs), rather than 16 commands that each pay nbgrader's start-up.
-GENERATE = """
-import sys
-from nbgrader.apps import NbGraderAPI
-from nbgrader.coursedir import CourseDirectory
-from traitlets.config.loader import PyFileConfigLoader
-
-config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
-api = NbGraderAPI(CourseDirectory(config=config), config=config)
-for stem in sys.argv[1:]:
-    result = api.generate_assignment(stem, force=True, create=True)
-    if not result["success"]:
-        sys.exit(stem + ': ' + result.get('error', '') + result.get('log', ''))
-"""
+GENERATE = ("import sys; from course_tools.classroom.course import generate_assignments; "
+            "generate_assignments('.', sys.argv[1:])")
 
 
 @pytest.fixture(scope="module")

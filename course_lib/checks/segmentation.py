@@ -72,9 +72,11 @@ def check_mask_to_box(mask_to_box):
         raise Hint("class 5 is not in the mask: return None rather than a box")
 
 
-def _regions(mask, c):
-    """The number of 4-connected regions of class c (a flood fill from every pixel not yet reached)."""
+def _regions(mask, c, corners=False):
+    """The number of 4-connected regions of class c (a flood fill from every pixel not yet reached);
+    8-connected with ``corners`` (pixels that touch only at a corner joined too)."""
     inside = np.asarray(mask) == c
+    steps = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy or dx) and (corners or not dy * dx)]
     seen, count = np.zeros(inside.shape, bool), 0
     for start in zip(*np.nonzero(inside)):
         if seen[start]:
@@ -83,7 +85,7 @@ def _regions(mask, c):
         seen[start] = True
         while stack:
             y, x = stack.pop()
-            for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+            for ny, nx in ((y + dy, x + dx) for dy, dx in steps):
                 on_the_mask = 0 <= ny < inside.shape[0] and 0 <= nx < inside.shape[1]
                 if on_the_mask and inside[ny, nx] and not seen[ny, nx]:
                     seen[ny, nx] = True

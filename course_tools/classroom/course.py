@@ -160,3 +160,20 @@ def init_course(
         STUDENT_TEMPLATE.format(course_id=course_id, exchange=str(exchange)), encoding="utf-8"
     )
     return timeouts
+
+
+def generate_assignments(course_dir, stems) -> None:
+    """``nbgrader generate_assignment <stem>`` for each stem, into the gradebook, in this process (one
+    start-up of nbgrader instead of one per chapter: the tests and bench/grading.py release every chapter)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    root = str(Path(course_dir).resolve())
+    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    api = NbGraderAPI(CourseDirectory(config=config, root=root), config=config)
+    for stem in stems:
+        result = api.generate_assignment(stem, force=True, create=True)
+        if not result["success"]:
+            raise ClassroomError(f"nbgrader generate_assignment {stem} failed: {result.get('error', '')}"
+                                 f"{result.get('log', '')}")
