@@ -143,23 +143,24 @@ def table_gradient_mean(labels, row_gradients, num_classes=10):
 # --- chapter 10 -------------------------------------------------------------------------------------------
 
 
-def buffer_without_draining(items, size, rng):
-    """A shuffle buffer that forgets the records still waiting when the input ends."""
+def _buffer_until_the_input_ends(items, size, rng):
+    """A shuffle buffer up to the end of the input: (the records released, the ones still waiting)."""
     waiting, released = [], []
     for item in items:
         waiting.append(item)
         if len(waiting) == size:
             released.append(waiting.pop(int(rng.integers(size))))
-    return released
+    return released, waiting
+
+
+def buffer_without_draining(items, size, rng):
+    """A shuffle buffer that forgets the records still waiting when the input ends."""
+    return _buffer_until_the_input_ends(items, size, rng)[0]
 
 
 def buffer_draining_in_order(items, size, rng):
     """A shuffle buffer that empties itself in order when the input ends."""
-    waiting, released = [], []
-    for item in items:
-        waiting.append(item)
-        if len(waiting) == size:
-            released.append(waiting.pop(int(rng.integers(size))))
+    released, waiting = _buffer_until_the_input_ends(items, size, rng)
     return released + waiting
 
 
