@@ -265,13 +265,23 @@ def _map_time(chapter: Chapter, mode: str) -> str:
     return duration(run) + (STALE_MARK if run and _stale(chapter, run) else "")
 
 
+def course_total(chapters: list[Chapter], mode: str) -> str:
+    """The whole course in one mode: the sum of each chapter's slowest measured run."""
+    runs = [chapter.measured.get(mode) for chapter in chapters]
+    total = minutes(sum(max(run["seconds"]) for run in runs if run))
+    missing = sum(1 for run in runs if not run)
+    return total + (f" ({missing} chapter{'s' if missing != 1 else ''} not measured yet)" if missing else "")
+
+
 def readme_map(chapters: list[Chapter]) -> str:
     lines = ["| chapter | article section | what you build | full mode | fast mode |",
              "|---|---|---|---|---|"]
     for chapter in chapters:
         lines.append(f"| [{chapter.label}](chapters/{chapter.stem}.ipynb) | {chapter.sections} | "
                      f"{chapter.summary} | {_map_time(chapter, 'full')} | {_map_time(chapter, 'fast')} |")
-    lines += ["", "Times: one run top to bottom in a fresh kernel on a 2-core CPU with TensorFlow, the range "
+    lines += [f"| **the whole course** | | every chapter once, the slowest seed of each | "
+              f"**{course_total(chapters, 'full')}** | **{course_total(chapters, 'fast')}** |",
+              "", "Times: one run top to bottom in a fresh kernel on a 2-core CPU with TensorFlow, the range "
               "over seeds where there are several (`bench/chapters.py`; each run in [RESULTS.md](RESULTS.md) "
               f"and [TEACHING.md](TEACHING.md)). {STALE_MARK} measured on an earlier version of "
               "the chapter's code."]

@@ -188,3 +188,21 @@ def test_a_generated_block_without_its_markers_is_an_error(course_copy):
     readme.write_text(text.replace("<!-- end of generated chapter map -->", ""), encoding="utf-8")
     with pytest.raises(manifest.ManifestError, match="README.md should hold the block 'chapter map' once"):
         manifest.write()
+
+
+def test_the_readme_states_the_whole_course_in_full_mode(course_copy):
+    """The sum of every chapter's slowest run (issue 25: the whole course's time, stated, and lowered)."""
+    chapters = manifest.load(manifest.MANIFEST)
+    slowest = {chapter.stem: max(chapter.measured["full"]["seconds"]) for chapter in chapters
+               if chapter.measured.get("full")}
+    chapter = manifest.chapter("05", chapters)
+    run = {"seconds": [600.0, 1200.0], "seeds": [0, 1], "backend": "tensorflow", "machine": "a CPU, 2 cores",
+           "date": "2026-12-07", "data": "full datasets", "code_hash": manifest.code_hash(chapter.notebook)}
+    manifest.record_times(chapter.stem, "full", run, manifest.MANIFEST)
+    manifest.write()
+    expected = manifest.minutes(sum(slowest.values()) - slowest.get(chapter.stem, 0.0) + 1200.0)
+    readme = (course_copy / "README.md").read_text(encoding="utf-8")
+    line = next(line for line in readme.splitlines() if line.startswith("| **the whole course**"))
+    assert f"| **{expected}** |" in line, line
+    missing = len(chapters) - len(slowest | {chapter.stem: 0})
+    assert ("not measured yet" in line) == (missing > 0), line
