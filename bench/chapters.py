@@ -65,7 +65,7 @@ DERIVED = {
         # V = −log 4 at the equilibrium: the discriminator's final loss should be within 0.05 of log 4
         "final_d_loss_minus_log4": lambda r: abs(r["final_d_loss"] - math.log(4)),
     },
-    "10_large_scale": {
+    "10a_input_pipeline": {
         # the chapter asserts peak_memory_growth_mb <= 0.25 × dataset_mb (on TensorFlow; see the chapter)
         "peak_memory_share": lambda r: r["peak_memory_growth_mb"] / r["dataset_mb"],
     },

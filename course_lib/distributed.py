@@ -1,4 +1,4 @@
-"""Plumbing for training on several devices and several processes (chapter 10).
+"""Plumbing for training on several devices and several processes (chapter 10b).
 
 - ``split_cpu(2)`` makes one CPU look like two devices, so that data parallelism can be shown and
   checked on a laptop. It must run before the backend has started (the first cell of a notebook).
@@ -24,7 +24,7 @@ from course_lib._validate import positive_int
 
 import numpy as np
 
-#: The worker script of chapter 10 (a script, so it lives outside the package: importing it would run it).
+#: The worker script of chapter 10b (a script, so it lives outside the package: importing it would run it).
 WORKER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "multiworker_train.py"
 
 

@@ -1,6 +1,6 @@
 """Image datasets bigger than memory: written as TFRecord shards, streamed back with ``tf.data``.
 
-Chapter 10 writes this pipeline cell by cell; this module is the reusable copy it is checked against.
+Chapter 10a writes this pipeline cell by cell; this module is the reusable copy it is checked against.
 TensorFlow-only (``tf.data`` and TFRecord), so it is imported where used, never by ``course_lib``
 itself. The datasets it returns feed ``model.fit`` on every Keras backend.
 

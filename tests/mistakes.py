@@ -140,7 +140,7 @@ def table_gradient_mean(labels, row_gradients, num_classes=10):
     return table / np.maximum(np.bincount(labels, minlength=num_classes), 1)[:, None]
 
 
-# --- chapter 10 -------------------------------------------------------------------------------------------
+# --- chapter 10a ------------------------------------------------------------------------------------------
 
 
 def _buffer_until_the_input_ends(items, size, rng):

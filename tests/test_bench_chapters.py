@@ -24,7 +24,7 @@ def test_derived_targets_are_computed_from_the_results():
     missing = bench.with_derived("05_mnist_project", {**article, "improved_seconds_to_99": None})
     assert missing["speedup_to_99"] is None and bench.met(None, ">=", 2) is None
     assert bench.with_derived("06_gan_objective", {"final_d_loss": 1.4})["final_d_loss_minus_log4"] < 0.02
-    share = bench.with_derived("10_large_scale", {"peak_memory_growth_mb": 50.0, "dataset_mb": 1000.0})
+    share = bench.with_derived("10a_input_pipeline", {"peak_memory_growth_mb": 50.0, "dataset_mb": 1000.0})
     assert share["peak_memory_share"] == 0.05
 
 

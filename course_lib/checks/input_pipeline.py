@@ -1,42 +1,9 @@
-"""Checkers for chapter 10 (large scale: shards, data parallelism, several processes, scale in numbers)."""
+"""Checkers for chapter 10a (the input pipeline: shards, a shuffle buffer, workers sharing the shards)."""
 from __future__ import annotations
-
-import math
 
 from course_lib.checks.core import Hint, call, checker, expect_choices, multiple_choice
 
 import numpy as np
-
-
-def _machines_needed(num_images, images_per_second, hours, scaling_efficiency):
-    return math.ceil(num_images / (images_per_second * scaling_efficiency * hours * 3600))
-
-
-@checker("machines for an epoch in a given time")
-def check_machines_needed(machines_needed):
-    """The learner's ``machines_needed(num_images, images_per_second, hours, scaling_efficiency)``: the
-    fewest whole machines n with n × images_per_second × scaling_efficiency × hours × 3600 ≥ num_images
-    (the efficiency applies to every machine, the first included)."""
-    cases = [(1_281_167, 5.0, 1.0, 1.0), (14_000_000, 2_500.0, 1.0, 0.9), (3_600, 1.0, 1.0, 1.0),
-             (3_601, 1.0, 1.0, 1.0), (1_000_000, 100.0, 0.5, 0.8)]
-    for case in cases:
-        got = call(machines_needed, *case)
-        expected = _machines_needed(*case)
-        if isinstance(got, float) and got.is_integer():
-            got = int(got)
-        if not isinstance(got, int) or isinstance(got, bool):
-            raise Hint(f"machines_needed{case} returned {got!r}: machines come whole, return an int "
-                       "(round up: 2.1 machines means 3)")
-        if got != expected:
-            if got == _machines_needed(*case[:3], 1.0):
-                raise Hint(f"machines_needed{case} returned {got}, as if every machine added its full speed: "
-                           "each adds only scaling_efficiency of it")
-            if got == expected - 1:
-                raise Hint(f"machines_needed{case} returned {got}, one too few: round up, never down")
-            raise Hint(f"machines_needed{case} returned {got}, expected {expected}: one epoch is num_images "
-                       "images; each machine gets through images_per_second × scaling_efficiency of them "
-                       "every second, for hours × 3600 seconds")
-    return "one epoch, divided among whole machines, rounded up."
 
 
 def _images_per_epoch(shard_sizes, num_workers, local_batch):
@@ -132,31 +99,30 @@ def check_buffer_shuffle(buffer_shuffle):
     return "records leave the buffer at random, never before they entered it, and may wait long after."
 
 
-ROUNDOFF_CHOICES = ("agree", "differ")
-# the teacher's key, kept here so that it is not on screen in the chapter before the long run
-PREDICTION = {"mirrored": "differ", "nudged": "differ"}
+PIPELINE_CHOICES = {"png_shards": ("faster", "slower"),
+                    "streamed_training": ("about as fast", "clearly slower")}
+# the teacher's key, kept here so that it is not on screen in the chapter before the measurements
+PREDICTION = {"png_shards": "slower", "streamed_training": "about as fast"}
 
 
-@checker("your prediction, before the long run")
-def check_roundoff_prediction(roundoff_prediction):
-    """The learner's ``roundoff_prediction()`` → {"mirrored": ..., "nudged": ...}, each "agree" or "differ"
-    (to 1e-5, after the long run). Any honest prediction passes; the run says whether it came true."""
-    return expect_choices(call(roundoff_prediction),
-                          {"mirrored": ROUNDOFF_CHOICES, "nudged": ROUNDOFF_CHOICES})
+@checker("your prediction, before the measurements")
+def check_pipeline_prediction(pipeline_prediction):
+    """The learner's ``pipeline_prediction()`` → {"png_shards": "faster" or "slower" (read than the raw
+    shards), "streamed_training": "about as fast" or "clearly slower" (than training from memory)}. Any
+    honest prediction passes; the measurements say whether it came true."""
+    return expect_choices(call(pipeline_prediction), PIPELINE_CHOICES)
 
 
-QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "b", 5: "c", 6: "a"}
+QUESTIONNAIRE = {1: "b", 2: "c", 3: "a", 4: "b", 5: "a"}
 REASONS = {
     1: "a stream holds a shuffle buffer and a few batches, never the whole dataset",
     2: "on 2 CPU cores the CNN's arithmetic takes the time; a GPU does that part so fast that the CPU's "
        "reading and decoding becomes the limit",
-    3: "mirrored replicas start from the same weights and add up the same per-example gradients as one "
-       "device, in a different order",
-    4: "with SGD, twice the global batch means half the steps per epoch; twice the rate keeps the distance "
-       "travelled",
-    5: "only the addresses and the process ids change: the script and the engine stay the same",
-    6: "a shuffle buffer of B records only mixes records that are within about B of each other (every shard "
+    3: "a shuffle buffer of B records only mixes records that are within about B of each other (every shard "
        "holds all ten classes: image i went to shard i mod 16), so the order of files must be shuffled too",
+    4: "`.cache()` keeps the decoded images in memory after the first epoch: it helps only data that fits",
+    5: "a compressed image is decoded again in every epoch; on a local disk that costs more than reading the "
+       "raw bytes, compression pays where the disk or the network is the slow part",
 }
 
 
