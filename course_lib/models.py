@@ -85,6 +85,24 @@ def build_improved_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(
     return keras.Model(inputs, outputs, name="improved_cnn")
 
 
+def with_random_shifts(network: keras.Model, max_shift: int = 2, seed: int | None = None) -> keras.Sequential:
+    """``network`` behind a random shift of each image by up to ``max_shift`` pixels (chapter 05).
+
+    The shift (data augmentation) is active in training only: ``predict`` and ``evaluate`` pass the
+    images through unchanged, so the network trained inside this wrapper is still ``network``, weights
+    and all. Vacated pixels are black, as on MNIST's border; nearest-neighbour sampling keeps strokes
+    sharp. Images must be (28, 28, 1)-shaped like the network's input.
+    """
+    max_shift = _validate.positive_int(max_shift, "max_shift")
+    height, width = network.input_shape[1:3]
+    return keras.Sequential([
+        keras.Input(shape=network.input_shape[1:]),
+        layers.RandomTranslation(max_shift / height, max_shift / width, fill_mode="constant",
+                                 interpolation="nearest", seed=seed),
+        network,
+    ], name=f"{network.name}_with_shifts")
+
+
 def one_cycle_schedule(peak_learning_rate: float, total_steps: int, warmup_fraction: float = 0.1):
     """Warm up linearly to ``peak_learning_rate``, then follow a cosine down to zero.
 

@@ -308,3 +308,21 @@ def test_time_budget_refuses_what_is_not_a_positive_number(seconds, error, messa
 
 def test_time_budget_takes_numpy_numbers():
     assert train.TimeBudget(np.float32(2.5)).seconds == 2.5 and train.TimeBudget(np.int64(3)).seconds == 3.0
+
+
+def test_with_random_shifts_moves_digits_in_training_only():
+    network = models.build_improved_cnn()
+    wrapper = models.with_random_shifts(network, max_shift=2, seed=0)
+    assert wrapper.layers[-1] is network          # the network trained inside is the network itself
+    images = np.zeros((16, 28, 28, 1), "float32")
+    images[:, 12:16, 12:16] = 1.0                 # a 4x4 square of ink in the middle
+    moved = np.asarray(wrapper.layers[0](images, training=True))
+    rows = np.argmax(moved[..., 0].any(axis=2), axis=1)
+    columns = np.argmax(moved[..., 0].any(axis=1), axis=1)
+    assert np.all(np.abs(rows - 12) <= 2) and np.all(np.abs(columns - 12) <= 2)
+    assert np.allclose(moved.sum(axis=(1, 2, 3)), 16.0)      # whole pixels: the ink is kept, only moved
+    assert len({(r, c) for r, c in zip(rows, columns)}) > 1   # not the same shift for every image
+    assert np.array_equal(np.asarray(wrapper.layers[0](images, training=False)), images)
+    assert np.allclose(wrapper.predict(images, verbose=0), network.predict(images, verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="max_shift"):
+        models.with_random_shifts(network, max_shift=0)

@@ -84,7 +84,7 @@ def check_selection_optimism(selection_optimism):
 
 BATCH_NORM_CHOICES = {"accuracy": ("higher", "about the same", "lower"), "reaches_99": ("yes", "no")}
 # the teacher's key for the prediction, kept here so that it is not on screen before the run
-PREDICTION = {"accuracy": "lower", "reaches_99": "no"}
+PREDICTION = {"accuracy": "about the same", "reaches_99": "yes"}
 
 
 @checker("your prediction, before the run")
