@@ -1,4 +1,4 @@
-"""The input pipeline of chapter 10, stage by stage, and training streamed from disk against from memory.
+"""The input pipeline of chapter 10a, stage by stage, and training streamed from disk against from memory.
 
     COURSE_DATA_DIR=/path/to/data python bench/pipeline.py            # about 5 minutes on a 2-core CPU
     COURSE_DATA_DIR=/path/to/data python bench/pipeline.py --fast     # a small run, under a minute

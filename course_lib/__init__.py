@@ -26,9 +26,9 @@ What the chapters import. Small modules, one concern each (README.md, "How the c
 ``explain``      saliency, Grad-CAM, occlusion and integrated gradients, and tests of such maps (09b)
 ``adversarial``  FGSM and PGD attacks and accuracy under attack (09b)
 ``checks``       the exercise-checker pattern and each chapter's checkers
-``shards``       TFRecord shards streamed with tf.data (chapter 10; TensorFlow-only, imported where used)
-``measure``      images per second of a stream, a process's peak memory (chapter 10)
-``distributed``  one CPU split into devices, a local cluster of workers, weight comparison (chapter 10);
+``shards``       TFRecord shards streamed with tf.data (10a, 10b; TensorFlow-only, imported where used)
+``measure``      images per second of a stream, a process's peak memory (chapter 10a)
+``distributed``  one CPU split into devices, a local cluster of workers, weight comparison (chapter 10b);
                  the script each worker runs is ``scripts/multiworker_train.py`` in the checkout
 
 The teacher's and CI's tools (student version, doctor, site, slides, the chapter manifest, the command

@@ -10,7 +10,7 @@ line that is not known start-up information, keeps real warnings and errors visi
 While it runs, TensorFlow's C++ code logs more, and those lines do obey ``TF_CPP_MIN_LOG_LEVEL``,
 read once when TensorFlow loads. Each shows as a pink box under whichever cell triggered it:
 ``tf.data``'s notes at INFO ("The default buffer size is 262144, which is overridden by the user
-specified `buffer_size`", "Memory patch applied: M_TRIM_THRESHOLD=128 kb", chapter 10),
+specified `buffer_size`", "Memory patch applied: M_TRIM_THRESHOLD=128 kb", chapter 10a),
 ``MirroredStrategy``'s "Input of GeneratorDatasetOp::Dataset will not be optimized" at WARNING (chapter
 10; TensorFlow repeats it every 30 s), and, at ERROR, Grappler's "remapper failed: INVALID_ARGUMENT:
 Mutation::Apply error: fanout '.../LeakyReluGrad' exist for missing node '.../BiasAdd'" on the first step
@@ -27,7 +27,7 @@ One Python warning is dropped as well: "N out of the last M calls to ... trigger
 retracing". Keras compiles one function per model, so a chapter that trains a dozen small models in
 a loop (09a) triggers it although nothing is wrong and nothing can be done about it. And Keras's
 "`shuffle=True` was passed, but will be ignored" is dropped: ``fit``'s default is ``shuffle=True``, so
-every ``fit`` on a ``tf.data`` pipeline (chapter 10) says it, although nobody passed anything.
+every ``fit`` on a ``tf.data`` pipeline (chapter 10a) says it, although nobody passed anything.
 """
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def mixed_precision_choice() -> tuple[str, str]:
 
     ``mixed_float16`` on NVIDIA GPUs of compute capability 7.0 or later (tensor cores);
     ``mixed_bfloat16`` on TPUs and on CPUs with AMX units; ``float32`` everywhere else, where 16-bit
-    arithmetic is converted back and forth and can be slower (chapter 10 measures it).
+    arithmetic is converted back and forth and can be slower (chapter 10b measures it).
     """
     capabilities = _gpu_compute_capabilities()
     if capabilities and min(capabilities) >= 7.0:

@@ -41,7 +41,7 @@ PYPROJECT = REPO_ROOT / "pyproject.toml"
 DISTRIBUTION = "course-lib"
 #: The Python version the course is tested with (README.md).
 TESTED_PYTHON = "3.11"
-#: Free space each kind of folder needs, in bytes: the two full datasets take about 45 MB; chapter 10
+#: Free space each kind of folder needs, in bytes: the two full datasets take about 45 MB; chapter 10a
 #: writes about 1.1 GB of shards to a temporary folder in full mode; checkpoints and saved models of the
 #: chapters take a few tens of MB.
 NEEDED_BYTES = {"data": 100 * 2**20, "keras": 100 * 2**20, "artefacts": 200 * 2**20, "temp": 1536 * 2**20}
@@ -253,7 +253,7 @@ def _folders_to_check() -> list[tuple[str, str, Path]]:
         ("data", "the course's data/", config.DATA_DIR),
         ("keras", "Keras's cache", keras_home),
         ("artefacts", "checkpoints in chapters/artifacts", REPO_ROOT / "chapters" / "artifacts"),
-        ("temp", f"temporary files in {tempfile.gettempdir()}: chapter 10 writes 1.1 GB",
+        ("temp", f"temporary files in {tempfile.gettempdir()}: chapter 10a writes 1.1 GB",
          Path(tempfile.gettempdir())),
     ]
     return folders

@@ -1,4 +1,4 @@
-"""bench/pipeline.py runs (in its fast size) and its JSON line holds every figure chapter 10 reports."""
+"""bench/pipeline.py runs (in its fast size) and its JSON line holds every figure chapter 10a reports."""
 import json
 import os
 import subprocess

@@ -113,7 +113,7 @@ def test_a_chapters_first_cell_in_a_fresh_kernel_shows_only_the_mode_note():
 
 
 def test_cpp_log_lines_are_recognised_in_a_cells_stderr():
-    """The lines TensorFlow's C++ code logs (seen in chapter 10's cells), in both formats; not Python's."""
+    """The lines TensorFlow's C++ code logs (seen in chapters 10a and 10b), in both formats; not Python's."""
     cpp = ["I0000 00:00:1796649285.517761    4323 tf_record_dataset_op.cc:396] The default buffer size is "
            "262144, which is overridden by the user specified `buffer_size` of 1048576",
            "I0000 00:00:1796649297.436837    4161 generator_dataset_op.cc:213] Memory patch applied: "
@@ -189,7 +189,7 @@ def test_a_learners_own_cpp_log_level_is_kept():
 
 @pytest.mark.slow   # a subprocess or a kernel that loads TensorFlow
 def test_the_cpp_log_level_is_set_on_other_backends_too():
-    """On JAX, TensorFlow may load later (tf.data, Keras's seeding, chapter 10's workers): set it too."""
+    """On JAX, TensorFlow may load later (tf.data, Keras's seeding, chapter 10b's workers): set it too."""
     code = ("import os, sys, course_lib\n"
             "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], 'tensorflow' in sys.modules)")
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
