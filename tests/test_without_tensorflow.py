@@ -1,6 +1,6 @@
 """The course on JAX in a process where TensorFlow cannot be imported (the GPU machines have none).
 
-``import tensorflow`` is made to fail before anything else runs (``sys.modules["tensorflow"] = None``),
+``import tensorflow`` is made to fail before anything else runs (the path finder cannot see it),
 then the library is imported and ``bench/gpu.py --quick`` trains every kind of model the course has: the
 two CNN recipes, a DCGAN and pix2pix. Skipped, with the reason, where JAX is not installed.
 """
@@ -18,14 +18,27 @@ pytestmark = [pytest.mark.once, pytest.mark.slow]   # it starts a JAX process of
 ROOT = Path(__file__).resolve().parent.parent
 
 NO_TENSORFLOW = textwrap.dedent("""
-    import runpy, sys
-    sys.modules["tensorflow"] = None          # any `import tensorflow` now raises ImportError
+    import importlib.machinery, runpy, sys
+
+    class PathFinderWithoutTensorFlow(importlib.machinery.PathFinder):
+        # TensorFlow cannot be found, so `import tensorflow` raises ImportError and "tensorflow" never appears
+        # in sys.modules, as on a machine without it (a None entry there would make Keras's preprocessing
+        # layers believe it is loaded)
+        @classmethod
+        def find_spec(cls, name, path=None, target=None):
+            if name.split(".")[0] == "tensorflow":
+                return None
+            return super().find_spec(name, path, target)
+
+    sys.meta_path[:] = [PathFinderWithoutTensorFlow if finder is importlib.machinery.PathFinder else finder
+                        for finder in sys.meta_path]
     import course_lib, keras
     from course_lib import (adversarial, autodiff, data, detection, explain, gan, models, quality, scratch,
                             segmentation, train, translation, viz, widgets)
     assert keras.backend.backend() == "jax"
     sys.argv = [sys.argv[1], "--quick"]
     runpy.run_path(sys.argv[0], run_name="__main__")
+    assert "tensorflow" not in sys.modules, "something imported TensorFlow"
 """)
 
 
